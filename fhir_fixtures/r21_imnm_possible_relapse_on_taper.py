@@ -1,13 +1,16 @@
 """Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper, or while IVIG is
 spaced out; drafts that would lower IVIG, rituximab or cyclophosphamide where every cycle is its own completed order
 (cancelling one would leave none ordered: no order is written, the card names the last cycle to re-order by hand),
-and drafts that give the same again (the escalation, never a reduction to hold)."""
+and drafts that give the same again (the escalation, never a reduction to hold). Drafts are read with what they
+leave on the chart (an extra dose beside it is none), a drafted re-escalation by its steps; a planned prednisone
+step, prednisone stopped (restart, not hold) and a statin in anti-HMGCR (a trigger to stop)."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
+    ATORVASTATIN_40,
     IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
@@ -49,6 +52,31 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-180, end=60 if methotrexate_stopped_early else None,
                      status="stopped" if methotrexate_stopped_early else "active", period=1, period_unit="wk")
     return chart
+
+
+def draft_in_steps(chart: Chart, steps: list[tuple[float, int | None]], resource_id: str,
+                   replacing: bool = True) -> Chart:
+    """A prednisone draft written as one order of sequenced ``steps`` (daily mg, days; None: until it ends) from
+    today; ``replacing``: it names the prednisone order given on the chart as its priorPrescription."""
+    draft = Chart(chart.today).taper_order(PREDNISONE_5, steps, start=0).resources["medications"][0]
+    draft.update(id=resource_id, status="draft", intent="proposal")
+    if replacing:
+        given = next(m for m in chart.resources["medications"] if m["status"] == "active"
+                     and m["medicationCodeableConcept"]["coding"][0]["code"] == PREDNISONE_20[1])
+        draft["priorPrescription"] = {"reference": f"MedicationRequest/{given['id']}"}
+    return chart.draft_resource(draft)
+
+
+def off_glucocorticoids_chart(today: date) -> Chart:
+    """Anti-HMGCR IMNM: prednisone tapered from 60 mg and stopped 61 days ago (the last 5 mg order ended on D-61),
+    methotrexate 20 mg weekly goes on; CK nadir 150 on D-100, 3,000 U/L on D-3."""
+    chart = Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-500)
+    chart.antibody("anti_hmgcr", "positive", day=-495).antibody("anti_srp", "negative", day=-495).weight(70, day=-10)
+    chart.ck(8000, day=-490).ck(300, day=-300).ck(150, day=-100).ck(3000, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-480, end=-300, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-299, end=-120, status="completed")
+    chart.medication(PREDNISONE_5, 5, "mg", start=-119, end=-61, status="completed")
+    return chart.medication(METHOTREXATE_2_5, 20, "mg", start=-470, period=1, period_unit="wk")
 
 
 def ivig_cycles_chart(today: date, last_cycle: int = -4, weighed: int = -10) -> Chart:
@@ -355,3 +383,50 @@ def quiet_rituximab_same_course(today: date) -> dict[str, Any]:
                "schedule spaced out, so nothing to hold.", quiet={RULE})
 def quiet_ivig_next_cycle_late(today: date) -> dict[str, Any]:
     return draft_ivig_cycle(ivig_cycles_chart(today, last_cycle=-36), 1, 2).request("order-sign")
+
+
+@fixture("r21-quiet-order-sign-extra-prednisone-beside-the-dose", hook="order-sign",
+         story="Anti-HMGCR IMNM on prednisone 20 mg, CK 600 U/L (3.3x its nadir); prednisone 5 mg twice a day drafted "
+               "beside the 20 mg (another frequency: both are given, 30 mg a day, as R06 reads them). It was read "
+               "as lowering 20 to 10 mg and R21 offered to cancel it (review).", quiet={RULE})
+def quiet_extra_prednisone(today: date) -> dict[str, Any]:
+    return tapering_chart(today).draft(PREDNISONE_5, 5, "mg", frequency=2, resource_id="draft-extra").request(
+        "order-sign")
+
+
+@fixture("r21-fires-order-sign-re-escalation-ending-below-today", hook="order-sign",
+         story="The same patient; prednisone drafted as 40 mg x14 days, 30 mg x14, 20 mg x14, then 15 mg, replacing "
+               "the 20 mg: the escalation is kept (no cancel offered), its 15 mg step in 42 days is flagged.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_re_escalation(today: date) -> dict[str, Any]:
+    return draft_in_steps(tapering_chart(today), [(40, 14), (30, 14), (20, 14), (15, None)],
+                          "draft-re-escalation").request("order-sign")
+
+
+@fixture("r21-fires-patient-view-planned-prednisone-step", hook="patient-view",
+         story="Prednisone 20 mg unchanged for 5 months, written as one order whose next step, 15 mg, starts in 6 "
+               "days; CK 600 U/L, 3.3x its nadir: hold the planned step (it read 'no taper in progress').",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_planned_prednisone_step(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today, taper=False)
+    chart.resources["medications"] = [m for m in chart.resources["medications"]
+                                      if not (m["status"] == "active" and "prednisone" in m["medicationCodeableConcept"]
+                                              ["text"])]
+    return chart.taper_order(PREDNISONE_20, [(20, 155), (15, None)], start=-149).request("patient-view")
+
+
+@fixture("r21-fires-patient-view-off-glucocorticoids", hook="patient-view",
+         story="Prednisone stopped 61 days ago at the end of its taper, methotrexate goes on; CK 3,000 U/L, 20x its "
+               "nadir: the card says when it was stopped and raises restarting it, not 'hold the taper'.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_off_glucocorticoids(today: date) -> dict[str, Any]:
+    return off_glucocorticoids_chart(today).request("patient-view")
+
+
+@fixture("r21-fires-patient-view-statin-in-anti-hmgcr", hook="patient-view",
+         story="Anti-HMGCR IMNM on taper, atorvastatin started 20 days ago, CK 600 U/L: the statin is a relapse "
+               "trigger to stop (R14's card fires too), not another cause to rule out.",
+         fires={RULE, "statin-contraindicated-anti-hmgcr"}, indicators={RULE: "warning"})
+def fires_statin_in_anti_hmgcr(today: date) -> dict[str, Any]:
+    return tapering_chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-20).request("patient-view")
+

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import (
+    ANTI_HMGCR,
     AZATHIOPRINE_50,
     IMNM_SNOMED,
     IVIG_CVX,
@@ -22,7 +23,11 @@ from fhir_fixtures.builders import (
     RXNORM,
     Chart,
 )
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
+    draft_in_steps,
+    off_glucocorticoids_chart,
+    tapering_chart,
+)
 from hooks import dosing, knowledge
 from hooks.definitions import taper
 from hooks.record import LOINC
@@ -275,16 +280,24 @@ def test_stopped_order_replaced_by_a_renewal_is_not_a_stop(today):
     assert taper.taper_in_progress(*record_and_context(KB, chart)) == ()
 
 
+def _draft_reductions(chart: Chart) -> dict[str, str]:
+    record, context = record_and_context(KB, chart, "order-sign")
+    return {r.order.id: r.step.what for r in taper.draft_reductions(record, context, context.draft_orders)}
+
+
 def test_draft_reductions(today):
+    """A lower prednisone dose written again is a reduction; methotrexate at 0 mg a stop. With a second prednisone
+    draft of 20 mg beside it, nothing says which of them writes the order on the chart again, so that order goes on
+    beside both (continuing.on_chart, as R06 reads them): 57.5 mg a day is no reduction (each draft was judged
+    alone, and the 17.5 mg read as one)."""
     chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-60)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk")
     chart.draft(PREDNISONE_5, 17.5, "mg", resource_id="d1")
-    chart.draft(PREDNISONE_20, 20, "mg", resource_id="d2")
     chart.draft(METHOTREXATE_2_5, 0, "mg", resource_id="d3", period=1, period_unit="wk")
-    record, context = record_and_context(KB, chart, "order-sign")
-    found = {r.order.id: r.step.what for r in taper.draft_reductions(record, context, context.draft_orders)}
+    found = _draft_reductions(chart)
     assert set(found) == {"d1", "d3"}
     assert "20 to 17.5" in found["d1"] and "stops methotrexate" in found["d3"]
+    assert set(_draft_reductions(chart.draft(PREDNISONE_20, 20, "mg", resource_id="d2"))) == {"d3"}
 
 
 @pytest.mark.parametrize("status", ["stopped", "cancelled", "entered-in-error", "revoked", "completed"])
@@ -352,7 +365,9 @@ def test_caveats_are_listed_not_excluding(today):
     check = taper.possible_relapse(*record_and_context(KB, chart))
     assert check.possible
     text = " | ".join(check.caveats)
-    assert "exertion" in text and "vaccination" in text and "TSH 14" in text and "atorvastatin" in text
+    assert "exertion" in text and "vaccination" in text and "TSH 14" in text
+    # anti-HMGCR positive: the statin is a relapse trigger, not another cause (test_a_statin_in_anti_hmgcr_...)
+    assert "atorvastatin" not in text and [o.label for o, _ in check.statins] == ["atorvastatin 10 MG Oral Tablet"]
 
 
 def test_caveats_outside_72_hours_are_not_listed(today):
@@ -1195,3 +1210,123 @@ def test_which_courses_whose_dose_is_not_read_may_hide_a_step(today):
     # taper)
     assert _names(today, {"code": METHYLPRED_1000, "dose": 1000, "start": -25, "end": -23, "status": "completed",
                           "route": ROUTE_IV}, {"start": -22, "dose": 1, "unit": "mg/kg"}) == []
+
+
+# ------------------------------------------------------------- planned glucocorticoid steps; drafts step by step
+
+def _steps_of(chart: Chart) -> list[str]:
+    return [str(step) for step in taper.taper_in_progress(*record_and_context(KB, chart))]
+
+
+def test_a_planned_lower_glucocorticoid_dose_is_a_reduction_to_come(today):
+    """As a steroid-sparing agent's (the planned-reduction row of docs/clinical-validation.md): a lower step of a
+    taper order, or a lower order planned after the one given (after a gap too: an end date after today is no stop),
+    within taper_gc_window_days ahead, is a reduction dated at its start. It was not read at all (the timeline ends
+    today)."""
+    on = today + timedelta(days=6)
+    one_order = Chart(today).taper_order(PREDNISONE_20, [(20, 155), (15, None)], start=-149)
+    assert _steps_of(one_order) == [f"glucocorticoid to be lowered from 20 to 15 mg/day PEQ on {on}"]
+    for gap in (0, 3):
+        chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-149, end=5 - gap)
+        assert _steps_of(chart.medication(PREDNISONE_5, 15, "mg", start=6)) == [
+            f"glucocorticoid to be lowered from 20 to 15 mg/day PEQ on {on}"]
+    stop = Chart(today).taper_order(PREDNISONE_20, [(20, 155), (0, None)], start=-149)
+    (step,) = taper.taper_in_progress(*record_and_context(KB, stop))
+    assert str(step) == f"glucocorticoid to be stopped (was 20 mg/day PEQ) on {on}" and step.stop
+
+
+@pytest.mark.parametrize(("end", "planned", "why"), [
+    (5, lambda chart: chart.medication(PREDNISONE_5, 15, "mg", start=91), "beyond the 90-day window"),
+    (5, lambda chart: chart.medication(PREDNISONE_20, 20, "mg", start=6), "the same dose"),
+    (5, lambda chart: chart, "an end date alone"),
+    (None, lambda chart: chart.medication(PREDNISONE_5, 5, "mg", start=6, frequency=2), "a dose added beside it"),
+])
+def test_a_planned_glucocorticoid_order_that_gives_no_less_is_no_step(today, end, planned, why):
+    """Prednisone 20 mg given, its order ending on ``end`` (the prescription's validity, perhaps): only a dose that
+    starts lower than what is given before it counts, within the window a past step counts back."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-149, end=end)
+    assert _steps_of(planned(chart)) == [], why
+
+
+def _on_prednisone_and_azathioprine(today) -> Chart:
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-60, resource_id="pred-20")
+    return chart.medication(AZATHIOPRINE_50, 100, "mg", start=-150)
+
+
+def test_drafts_are_judged_with_what_they_leave_on_the_chart(today):
+    """What the patient is given if the drafts are signed (continuing.on_chart, as R06 reads it): prednisone 5 mg
+    twice a day beside 20 mg once is 30 mg, and azathioprine 25 mg twice a day beside 100 mg once adds to it: no
+    reduction (each draft read alone was 'from 20 to 10', 'from 100 to 50'). 15 mg, or 50 mg, written as the same
+    prescription again is a reduction, as ever."""
+    beside = _on_prednisone_and_azathioprine(today).draft(PREDNISONE_5, 5, "mg", frequency=2, resource_id="pred")
+    assert _draft_reductions(beside.draft(AZATHIOPRINE_50, 25, "mg", frequency=2, resource_id="aza")) == {}
+    again = _on_prednisone_and_azathioprine(today).draft(PREDNISONE_5, 15, "mg", resource_id="pred")
+    assert _draft_reductions(again.draft(AZATHIOPRINE_50, 50, "mg", resource_id="aza")) == {
+        "pred": "draft lowers the glucocorticoid from 20 to 15 mg/day PEQ (prednisone 5 MG Oral Tablet)",
+        "aza": "draft reduces azathioprine from 100 mg/day to 50 mg/day"}
+
+
+def _draft_in_steps(today, steps: list[tuple[float, int | None]]) -> list[taper.DraftReduction]:
+    chart = draft_in_steps(_on_prednisone_and_azathioprine(today), steps, "steps")
+    record, context = record_and_context(KB, chart, "order-sign")
+    return taper.draft_reductions(record, context, context.draft_orders)
+
+
+def test_a_draft_in_steps_is_judged_by_its_steps_with_their_dates(today):
+    """A re-escalation (40, 30, 20 mg for 14 days each, then 15 mg, replacing the 20 mg) was read by its lowest step
+    alone, as a reduction today. Step by step, the reduction is the first step below today's dose, dated when it
+    starts, and it escalates (cancelling the draft would undo the escalation). A taper keeping today's dose for 14
+    days is a reduction from day 14, which does not escalate; an escalation that stays above is none."""
+    (found,) = _draft_in_steps(today, [(40, 14), (30, 14), (20, 14), (15, None)])
+    assert found.escalates and found.step.day == today + timedelta(days=42)
+    assert found.step.what == ("draft raises the glucocorticoid (up to 40 mg/day PEQ), then lowers it below today's "
+                               "20, to 15 mg/day PEQ (prednisone 5 MG Oral Tablet)")
+    (found,) = _draft_in_steps(today, [(20, 14), (15, 14), (10, None)])
+    assert not found.escalates and found.step.day == today + timedelta(days=14)
+    assert found.step.what == ("draft lowers the glucocorticoid from 20 to 15 mg/day PEQ (prednisone 5 MG Oral "
+                               f"Tablet; 10 mg/day PEQ from {today + timedelta(days=28)})")
+    assert _draft_in_steps(today, [(40, 14), (30, 14), (20, None)]) == []
+
+
+def test_drafts_written_as_separate_orders_step_from_one_to_the_next(today):
+    """A taper written as two drafts, 20 mg for 14 days then 15 mg from day 14: the reduction is on day 14 (the first
+    draft's end is read as its step to the next), for both drafts."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-60)
+    chart.draft(PREDNISONE_20, 20, "mg", end=13, resource_id="first").draft(PREDNISONE_5, 15, "mg", start=14,
+                                                                            resource_id="then")
+    record, context = record_and_context(KB, chart, "order-sign")
+    found = taper.draft_reductions(record, context, context.draft_orders)
+    assert {r.order.id for r in found} == {"first", "then"} and {r.step.day for r in found} == {
+        today + timedelta(days=14)}
+
+
+def test_a_draft_is_not_read_as_lowering_what_the_chart_itself_plans(today):
+    """Prednisone 20 mg to day 6 and 15 mg planned from day 7 on the chart, hydrocortisone drafted beside from day 10:
+    the fall to 15 is the chart's own (a reduction to come, read from the chart), not the draft's."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-60, end=6)
+    chart.medication(PREDNISONE_5, 15, "mg", start=7)
+    chart.draft((RXNORM, "197787", "hydrocortisone 10 MG Oral Tablet"), 10, "mg", start=10)
+    assert _draft_reductions(chart) == {}
+    assert _steps_of(chart) == [f"glucocorticoid to be lowered from 20 to 15 mg/day PEQ on {today + timedelta(days=7)}"]
+
+
+def test_a_glucocorticoid_stopped_with_none_given_or_planned_is_named(today):
+    """taper.glucocorticoid_stopped: the last stop when no glucocorticoid is given or planned (R21 then raises a
+    restart rather than a hold); none with a dose given today or a restart planned."""
+    chart = off_glucocorticoids_chart(today)
+    record, context = record_and_context(KB, chart)
+    step = taper.glucocorticoid_stopped(record, context, taper.taper_in_progress(record, context))
+    assert step is not None and str(step) == (f"glucocorticoid stopped (was 5 mg/day PEQ) on "
+                                              f"{today - timedelta(days=60)}")
+    record, context = record_and_context(KB, off_glucocorticoids_chart(today).medication(PREDNISONE_5, 5, "mg",
+                                                                                        start=3))
+    assert taper.glucocorticoid_stopped(record, context, taper.taper_in_progress(record, context)) is None
+
+
+def test_a_statin_is_a_cause_to_rule_out_unless_statins_are_contraindicated(today):
+    """Outside anti-HMGCR (and statin-associated) myopathy a statin since the nadir is one more cause of a CK rise
+    among the caveats; in it, a relapse trigger (RelapseCheck.statins), R21 says to stop it."""
+    chart = tapering_chart(today).without_observations(ANTI_HMGCR[1]).antibody("anti_hmgcr", "negative", day=-205)
+    chart.medication("atorvastatin 10 MG Oral Tablet", 10, "mg", start=-20)
+    check = taper.possible_relapse(*record_and_context(KB, chart))
+    assert check.statins == [] and any("atorvastatin" in caveat for caveat in check.caveats)

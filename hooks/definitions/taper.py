@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 from hooks import dosing
 from hooks.context import HookContext
-from hooks.definitions import ck, steroids
+from hooks.definitions import antibodies, ck, steroids
 from hooks.definitions import treatment_duration as td
-from hooks.definitions.continuing import current_orders, discontinues
+from hooks.definitions.continuing import OnChart, current_orders, discontinues, on_chart
 from hooks.definitions.courses import (
     IVIG_CYCLE_MIN_GAP_DAYS,
     OrderRuns,
@@ -38,7 +38,9 @@ from hooks.definitions.courses import (
     planned,
     taken_over_on,
 )
+from hooks.definitions.dose_basis import draft_span, draft_start
 from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight, why_not_current
 from hooks.record import MedicationOrder, PatientRecord, Quantity, per_record
 from hooks.units import convert
@@ -48,6 +50,7 @@ CAVEAT_WINDOW_HOURS = 72
 TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
+GLUCOCORTICOID = "glucocorticoid"  # TaperStep.agent of a step of the oral glucocorticoid dose
 CYCLIC_AGENTS = ("ivig", "rituximab", "cyclophosphamide")  # given in cycles of infusions
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
@@ -56,11 +59,14 @@ _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "traum
 @dataclass(frozen=True, slots=True)
 class TaperStep:
     """One dose reduction or stop, with the day it took effect; ``at_the_latest``: the chart does not give that day
-    (an order that ended before its end date), ``day`` is the latest it can have been, and is said so."""
+    (an order that ended before its end date), ``day`` is the latest it can have been, and is said so. ``agent``:
+    what it lowers (GLUCOCORTICOID, or a steroid-sparing group); ``stop``: it stops it, nothing of it given after."""
 
     day: date
     what: str
     at_the_latest: bool = False
+    agent: str | None = None
+    stop: bool = False
 
     def __str__(self) -> str:
         when = f"by {self.day.isoformat()} at the latest" if self.at_the_latest else f"on {self.day.isoformat()}"
@@ -106,22 +112,29 @@ def oral_peq_timeline(record: PatientRecord, context: HookContext) -> steroids.D
 def gc_reductions(record: PatientRecord, context: HookContext,
                   window_days: int | None = None) -> list[TaperStep]:
     """Days in the window on which the daily PEQ fell and did not come back within the dose_gap_bridge_days that
-    a late refill or a charting gap may take."""
+    a late refill or a charting gap may take; and the lower doses the chart plans within as many days ahead
+    (:func:`_planned_gc_reductions`)."""
     if window_days is None:
         window_days = int(context.definition("taper_gc_window_days"))
     return _gc_reductions(record, context, window_days)
 
 
-def _gc_change(before: float, now: float, unread: Sequence[MedicationOrder] = ()) -> str:
-    """The change in words. With ``unread``, glucocorticoids given that day whose dose is not read (left out of the
-    timeline), only the doses that can be read fell: never 'stopped', and the orders are named (one that began then
-    may carry the dose on, so the step is evidence, not certainty)."""
+def _gc_step(day: date, before: float, now: float, unread: Sequence[MedicationOrder] = (), *,
+             to_come: bool = False, at_the_latest: bool = False, said: str = "") -> TaperStep:
+    """The step of the glucocorticoid dose from ``before`` to ``now`` mg/day PEQ on ``day``, in words (``to_come``:
+    planned after today; ``said``: added in brackets). With ``unread``, glucocorticoids given that day whose dose is
+    not read (left out of the timeline), only the doses that can be read fell: never 'stopped', and the orders are
+    named (one that began then may carry the dose on, so the step is evidence, not certainty)."""
+    to_be = "to be " if to_come else ""
+    stop = now <= _TOLERANCE_MG and not unread
     if unread:
         labels = ", ".join(dict.fromkeys(order.label for order in unread))
-        return (f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ in the doses that can be read "
+        what = (f"glucocorticoid {to_be}lowered from {before:g} to {now:g} mg/day PEQ in the doses that can be read "
                 f"({labels}, given then too: dose not read)")
-    return (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
-            else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
+    else:
+        what = (f"glucocorticoid {to_be}stopped (was {before:g} mg/day PEQ)" if stop
+                else f"glucocorticoid {to_be}lowered from {before:g} to {now:g} mg/day PEQ")
+    return TaperStep(day, f"{what} ({said})" if said else what, at_the_latest, GLUCOCORTICOID, stop)
 
 
 @per_record
@@ -151,8 +164,9 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
         bridge_end = min(day + bridge, record.today)
         came_back = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:] if first <= bridge_end)
         if not came_back:
-            steps.append(TaperStep(day, _gc_change(before, now, _given_unread_on(record, context, day))))
-    return steps + _gc_ended_on_an_unknown_day(record, context, timeline)
+            steps.append(_gc_step(day, before, now, _given_unread_on(record, context, day)))
+    return steps + _gc_ended_on_an_unknown_day(record, context, timeline) + _planned_gc_reductions(record, context,
+                                                                                                   window_days)
 
 
 def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
@@ -180,7 +194,85 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
     orders = {id(order): order for order, _ in ended}.values()  # a taper written as one order: its last step
     said = "; ".join(f"{order.label} {ended_early_how(order)}" for order in orders)
     unread = _given_unread_on(record, context, today)
-    return [TaperStep(today, f"{_gc_change(before, max(now, 0.0), unread)} ({said})", at_the_latest=True)]
+    return [_gc_step(today, before, max(now, 0.0), unread, at_the_latest=True, said=said)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Dose:
+    """A daily PEQ an order writes, from ``first`` to ``last`` (None: no end written)."""
+
+    first: date
+    last: date | None
+    peq: float
+
+
+def _written_doses(order: MedicationOrder, weight: float | None, start: date, end: date | None
+                   ) -> list[_Dose] | None:
+    """The daily PEQ ``order`` writes from ``start`` (a chart order's own start; a draft's as it is given, its steps
+    moved with it) to ``end``: each step of a taper written as one order to its own last day, the last to ``end``.
+    None where a dose is not read."""
+    if not order.steps:
+        peq = dosing.prednisone_equivalent(order, weight)
+        return None if peq is None else [_Dose(start, end, peq)]
+    peqs = dosing.prednisone_equivalent_by_sequence(order, weight)
+    if peqs is None:
+        return None
+    shift = start - (order.start or start)  # a chart order's steps as written; a draft's from when it is given
+    return [_Dose(step.first + shift, None if step.last is None else step.last + shift, peqs.get(step.sequence, 0.0))
+            for step in order.steps]
+
+
+def _peq_on(doses: Iterable[_Dose], day: date) -> float:
+    return sum(dose.peq for dose in doses if dose.first <= day and (dose.last is None or day <= dose.last))
+
+
+def _going_on(doses: Sequence[_Dose], day: date, since: date) -> float:
+    """The daily PEQ ``doses`` give on ``day``, or where they give none then, on the last day from ``since`` that
+    they gave any: an end date after today is no stop (it may be the prescription's validity), so what was given
+    goes on until a later dose starts, as a steroid-sparing agent's order does (:func:`sparing_reductions`)."""
+    ends = sorted({dose.last for dose in doses if dose.last is not None and since <= dose.last < day}, reverse=True)
+    return next((level for candidate in (day, *ends) if (level := _peq_on(doses, candidate)) > _TOLERANCE_MG), 0.0)
+
+
+def _chart_doses(orders: Iterable[MedicationOrder], weight: float | None
+                 ) -> tuple[list[_Dose], list[MedicationOrder]]:
+    """The doses the chart's ``orders`` write (:func:`_written_doses`, each to its end date), and the orders whose
+    dose (or start) is not read."""
+    doses: list[_Dose] = []
+    unread: list[MedicationOrder] = []
+    for order in orders:
+        written = None if order.start is None else _written_doses(order, weight, order.start, order.end)
+        if written is None:
+            unread.append(order)
+        else:
+            doses += written
+    return doses, unread
+
+
+def _oral_going_on(record: PatientRecord) -> list[MedicationOrder]:
+    """The glucocorticoid orders (not an IV pulse) given today or planned (courses.not_over)."""
+    return [order for order in steroids.systemic_glucocorticoids(record)
+            if not steroids.is_iv_methylprednisolone(order) and not_over(order, record.today)]
+
+
+def _planned_gc_reductions(record: PatientRecord, context: HookContext, window_days: int) -> list[TaperStep]:
+    """Lower glucocorticoid doses the chart plans within ``window_days`` after today (as far as a past step counts
+    back), as a planned lower dose of a steroid-sparing agent is one (:func:`sparing_reductions`): a step of a taper
+    written as one order, or an order planned after today, that starts a daily PEQ below the one given before it
+    (:func:`_going_on`: an end date after today is no stop, so a lower dose that starts after a gap still follows
+    it). Read from the orders given today or planned (courses.not_over), each dose on the days its order writes;
+    only the days a dose starts are judged, so an order's end date alone is never a step. Each is a reduction to
+    come, dated at its start."""
+    today = record.today
+    horizon = today + timedelta(days=window_days)
+    doses, unread = _chart_doses(_oral_going_on(record), _weight(record, context))
+    steps = []
+    for day in sorted({dose.first for dose in doses if today < dose.first <= horizon}):
+        before, now = _going_on(doses, day - timedelta(days=1), today), _peq_on(doses, day)
+        if now < before - _TOLERANCE_MG:
+            given_unread = [order for order in unread if order.start is None or order.start <= day]
+            steps.append(_gc_step(day, before, now, given_unread, to_come=True))
+    return steps
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
@@ -253,8 +345,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             if given_later:
                 continue
             steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
-                                   at_the_latest=True) if unknown_day
-                         else TaperStep(end, f"{group} stopped ({order.label})"))
+                                   at_the_latest=True, agent=group, stop=True) if unknown_day
+                         else TaperStep(end, f"{group} stopped ({order.label})", agent=group, stop=True))
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
@@ -273,7 +365,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             old, new = _dose(group, previous, read_with, per), _dose(group, following, read_with, per)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 reduced = "to be reduced" if to_come else "reduced"
-                steps.append(TaperStep(following.start, f"{group} {reduced} {_from_to(group, old, new)}"))
+                steps.append(TaperStep(following.start, f"{group} {reduced} {_from_to(group, old, new)}",
+                                       agent=group))
     return sorted(steps, key=lambda s: s.day)
 
 
@@ -364,7 +457,7 @@ def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float 
         if not since <= following.start <= record.today:
             continue
         later = doses[index + 1] if index + 1 < len(doses) else None
-        steps += [TaperStep(following.start, f"IVIG {change}")
+        steps += [TaperStep(following.start, f"IVIG {change}", agent="ivig")
                   for change in _ivig_given_less(previous, following, later, late, per)]
     return steps
 
@@ -430,9 +523,28 @@ def _dose(group: str, order: MedicationOrder, weight: float | None, per: str = "
             return None
         given = daily / min(dose_days, 1)  # several doses a day are one dosing day
         return dosing.Amount(given, f"{given:,g} mg{per}")  # per day it is given: :func:`_from_to` says so
-    per_day = dosing.periods_per_day(timing)
-    weekly = per_day is not None and per_day < 1
+    return _per_day_or_week(daily, _weekly(order), per)
+
+
+def _weekly(order: MedicationOrder) -> bool:
+    """Given less than once a day (weekly methotrexate): its dose is said per week."""
+    per_day = dosing.periods_per_day(order.dosage.timing) if order.dosage else None
+    return per_day is not None and per_day < 1
+
+
+def _per_day_or_week(daily: float, weekly: bool, per: str) -> dosing.Amount:
     return dosing.Amount(daily, f"{daily * 7:g} mg{per}/week" if weekly else f"{daily:g} mg{per}/day")
+
+
+def _given_together(group: str, orders: Sequence[MedicationOrder], weight: float | None,
+                    per: str) -> dosing.Amount | None:
+    """What ``orders`` of an agent taken continuously give together (:func:`_dose` of each, added up; per week
+    where every one is given weekly); None where a dose of one is not read."""
+    doses = [_dose(group, order, weight, per) for order in orders]
+    if any(dose is None for dose in doses):
+        return None
+    return _per_day_or_week(sum(dose.mg for dose in doses if dose is not None),
+                            bool(orders) and all(_weekly(order) for order in orders), per)
 
 
 @per_record
@@ -558,12 +670,6 @@ def current_peq(record: PatientRecord, context: HookContext) -> float:
     return oral_peq_timeline(record, context).on(record.today)
 
 
-def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
-    """The daily PEQ a draft leads to: for a taper written as one order, its lowest dosed step."""
-    steps = dosing.prednisone_equivalent_by_sequence(order, weight)
-    return None if steps is None else min(steps.values(), default=None)
-
-
 @dataclass(frozen=True, slots=True)
 class DraftReduction:
     """A draft that lowers a dose being given (:func:`draft_reductions`). ``agent``: its steroid-sparing group (None
@@ -571,60 +677,182 @@ class DraftReduction:
     leaves no order on the chart (:func:`_cancelling_leaves_none`: each cycle its own order, the earlier ones
     completed), so cancelling stops it rather than holding its dose; ``last_cycle`` then says its last effective
     cycle as the chart gives it (:func:`_last_cycle`), for the clinician to re-order by hand. No order is written
-    for them: a draft rewritten at another dose and spacing could not be trusted (clinician review)."""
+    for them: a draft rewritten at another dose and spacing could not be trusted (clinician review).
+    ``escalates``: the drafts also raise the dose above today's (a re-escalation whose later steps end below it), so
+    cancelling them would undo the escalation, not hold the taper: only their lower step is the reduction."""
 
     order: MedicationOrder
     step: TaperStep
     agent: str | None = None
     by_cycle: bool = False
     last_cycle: str | None = None
+    escalates: bool = False
 
 
 def draft_reductions(record: PatientRecord, context: HookContext,
                      drafts: Sequence[MedicationOrder]) -> list[DraftReduction]:
-    """Draft orders that lower today's daily PEQ or stop/reduce a steroid-sparing agent being given
-    (:func:`_being_given`); a draft that discontinues (:func:`continuing.discontinues`: a stop in its own type's
-    status codes, or 0 mg) is a stop. Doses per kg are compared per kg where no weight reads them in mg
-    (:func:`_read_with`). IVIG drafts are read cycle by cycle (:func:`_ivig_draft_reductions`). Each says whether
-    cancelling it would stop its agent, and then the agent's last cycle (:class:`DraftReduction`)."""
+    """Draft orders that, signed, lower the daily PEQ below today's (:func:`_gc_draft_reductions`) or stop/reduce
+    a steroid-sparing agent being given (:func:`_being_given`). What the patient will be given is read as the dose
+    checks read it (continuing.on_chart): the drafts added to the chart's orders they do not replace, so a draft
+    beside the dose on the chart (prednisone 5 mg twice a day beside 20 mg once) adds to it. A draft that
+    discontinues (:func:`continuing.discontinues`: a stop in its own type's status codes, or 0 mg) is a stop. Doses
+    per kg are compared per kg where no weight reads them in mg (:func:`_read_with`). IVIG drafts are read cycle by
+    cycle (:func:`_ivig_draft_reductions`), rituximab and cyclophosphamide per dose against the course
+    (:func:`_cyclic_draft_reductions`). Each says whether cancelling it would stop its agent, and then the agent's
+    last cycle (:class:`DraftReduction`)."""
     weight = _weight(record, context)
-    found: list[DraftReduction] = []
-    now = current_peq(record, context)
+    found = _gc_draft_reductions(record, context, drafts, weight)
     ivig = _ivig_draft_reductions(record, context, weight, _ivig_drafts(drafts))
-    for order in drafts:
-        if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
-            if now <= _TOLERANCE_MG:
-                continue
-            peq = 0.0 if discontinues(order) else _lowest_peq(order, weight)
-            if peq is not None and peq < now - _TOLERANCE_MG:
-                found.append(DraftReduction(order, TaperStep(record.today, f"draft lowers the glucocorticoid from "
-                                                                           f"{now:g} to {peq:g} mg/day PEQ "
-                                                                           f"({order.label})")))
+    for group in STEROID_SPARING:
+        of_group = [d for d in drafts if d.in_group(group)]
+        if not of_group:
             continue
-        group = next((g for g in STEROID_SPARING if order.in_group(g)), None)
-        if group is None:
-            continue
-        if group == "ivig" and not discontinues(order):
-            found += [reduction for reduction in ivig if reduction.order is order]
-            continue
+        if group == "ivig":
+            found += [r for r in ivig if any(r.order is d for d in of_group)]
+            of_group = [d for d in of_group if discontinues(d)]  # a stop is read as for any agent
         given = _being_given(record, context, group)
-        if not given:
+        if not given or not of_group:
             continue
+        if group in CYCLIC_AGENTS:
+            found += _cyclic_draft_reductions(group, of_group, given, weight, record.today)
+        else:
+            found += _daily_draft_reductions(record, group, of_group, given, weight)
+    cyclic = {r.agent for r in found if r.agent in CYCLIC_AGENTS}
+    last_cycles = {agent: _last_cycle(record, context, agent, weight) for agent in cyclic if agent is not None
+                   and _cancelling_leaves_none(record, agent, [d for d in drafts if d.in_group(agent)])}
+    return [replace(r, by_cycle=True, last_cycle=said) if (said := last_cycles.get(r.agent or "")) else r
+            for r in found]
+
+
+def _drafted_stop(draft: MedicationOrder, group: str, today: date) -> DraftReduction:
+    return DraftReduction(draft, TaperStep(today, f"draft stops {group} ({draft.label})", agent=group, stop=True),
+                          group)
+
+
+def _cyclic_draft_reductions(group: str, drafts: Sequence[MedicationOrder], given: Sequence[MedicationOrder],
+                             weight: float | None, today: date) -> list[DraftReduction]:
+    """Drafts of an agent given in cycles (rituximab, cyclophosphamide; IVIG's stops) that stop it, or give less per
+    dose (:func:`_dose`) than the most of the orders that gave its course (:func:`_being_given`): each draft is the
+    next dose, not one added to a dose being given."""
+    found = []
+    for order in drafts:
         if discontinues(order):
-            found.append(DraftReduction(order, TaperStep(record.today, f"draft stops {group} ({order.label})"), group))
+            found.append(_drafted_stop(order, group, draft_start(order, today)))
             continue
         read_with, per = _read_with(weight, [*given, order])
         old = max((d for m in given if (d := _dose(group, m, read_with, per)) is not None), key=lambda d: d.mg,
                   default=None)
         new = _dose(group, order, read_with, per)
         if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
-            found.append(DraftReduction(order, TaperStep(record.today, f"draft reduces {group} "
-                                                                       f"{_from_to(group, old, new)}"), group))
-    cyclic = {r.agent for r in found if r.agent in CYCLIC_AGENTS}
-    last_cycles = {agent: _last_cycle(record, context, agent, weight) for agent in cyclic if agent is not None
-                   and _cancelling_leaves_none(record, agent, [d for d in drafts if d.in_group(agent)])}
-    return [replace(r, by_cycle=True, last_cycle=said) if (said := last_cycles.get(r.agent or "")) else r
-            for r in found]
+            found.append(DraftReduction(order, TaperStep(draft_start(order, today), f"draft reduces {group} "
+                                                                                     f"{_from_to(group, old, new)}",
+                                                         agent=group), group))
+    return found
+def _daily_draft_reductions(record: PatientRecord, group: str, drafts: Sequence[MedicationOrder],
+                            given: Sequence[MedicationOrder], weight: float | None) -> list[DraftReduction]:
+    """Drafts of an agent taken continuously (methotrexate, azathioprine...) that, signed, stop it or lower what is
+    given of it: the drafts and the orders being given (``given``) that no draft replaces, added up, against what
+    those orders give now (:func:`_given_together`), as continuing.on_chart reads them for the dose checks. Drafts
+    that replace none add to the orders on the chart (an extra evening dose written as another frequency): no
+    reduction. A stop that re-sends or names no order is read as a stop, as ever (it says what it means: nothing
+    on the chart tells what else it could stop). Dated on the day the drafts start."""
+    today = record.today
+    stops, read = _beside_the_chart(drafts, given, today, group)
+    found = [_drafted_stop(draft, group, draft_start(draft, today)) for draft in stops]
+    changing = [d for d in drafts if not any(d is stop for stop in stops)]
+    if not changing or not read.replaced:
+        return found
+    after = [*read.given, *read.scheduled]
+    read_with, per = _read_with(weight, [*given, *read.given])
+    old, new = _given_together(group, given, read_with, per), _given_together(group, after, read_with, per)
+    if old is None or new is None or new.mg >= old.mg - _TOLERANCE_MG:
+        return found  # a dose not read: named by draft_doses_not_read
+    labels = "; ".join(dict.fromkeys(d.label for d in changing))
+    step = TaperStep(min(draft_start(d, today) for d in changing),
+                     f"draft reduces {group} {_from_to(group, old, new)}" if after
+                     else f"draft stops {group} ({labels})", agent=group, stop=not after)
+    return found + [DraftReduction(draft, step, group) for draft in changing]
+
+
+def _beside_the_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
+                      group: str) -> tuple[tuple[MedicationOrder, ...], OnChart]:
+    """The drafts written as a stop that re-send or name no order on the chart (continuing.OnChart.stop_unlinked:
+    read as stops here, as they say), and the others read against ``chart`` (continuing.on_chart): which orders
+    they replace and which go on beside them."""
+    read = on_chart(drafts, chart, today, group)
+    stops = read.stop_unlinked
+    if stops:
+        read = on_chart([d for d in drafts if not any(d is stop for stop in stops)], chart, today, group)
+    return stops, read
+
+
+def _gc_draft_reductions(record: PatientRecord, context: HookContext, drafts: Sequence[MedicationOrder],
+                         weight: float | None) -> list[DraftReduction]:
+    """The glucocorticoid drafts (not IV pulses) that, signed, lower the daily PEQ below today's
+    (:func:`current_peq`): the drafts added to the chart's orders they do not replace (continuing.on_chart, as R06
+    reads them: a draft beside the dose on the chart adds to it), judged on each day a draft, or a step of one,
+    starts (:func:`_judged_days`). The reduction is the first of those days that gives less than today's dose and
+    less than the chart's own orders would (a lower dose the chart itself plans is :func:`_planned_gc_reductions`'),
+    dated on it: a re-escalation that ends below today's dose is a reduction from its lower step on, and it
+    ``escalates`` (:class:`DraftReduction`). One step for all the drafts, which cancelled together leave the chart as
+    it is. A draft written as a stop that re-sends or names no order is read as a stop (0 mg), as ever. Not judged
+    where a dose added up is not read (draft_doses_not_read names it)."""
+    today = record.today
+    now = current_peq(record, context)
+    sent = [d for d in systemic(list(drafts))
+            if d.in_group(steroids.GROUP) and not steroids.is_iv_methylprednisolone(d)]
+    if now <= _TOLERANCE_MG or not sent:
+        return []
+    stops, read = _beside_the_chart(sent, [o for o in current_orders(record, steroids.GROUP)
+                                           if not steroids.is_iv_methylprednisolone(o)], today, steroids.GROUP)
+    found = [DraftReduction(d, TaperStep(today, f"draft lowers the glucocorticoid from {now:g} to 0 mg/day PEQ "
+                                                f"({d.label})", agent=GLUCOCORTICOID, stop=True)) for d in stops]
+    changing = [d for d in sent if not any(d is stop for stop in stops)]
+    drafted = _drafted_doses(read.given, weight, today)
+    beside, beside_unread = _chart_doses(read.scheduled, weight)
+    chart_alone, _ = _chart_doses(_oral_going_on(record), weight)
+    if not changing or drafted is None or beside_unread:
+        return found
+    judged = [(day, _peq_on(drafted, day) + _going_on(beside, day, today))
+              for day in _judged_days(changing, drafted, today)]
+    lower = next(((day, level) for day, level in judged if level < now - _TOLERANCE_MG
+                  and level < _going_on(chart_alone, day, today) - _TOLERANCE_MG), None)
+    if lower is None:
+        return found
+    day, level = lower
+    highest = max(given for _, given in judged)
+    lowest_day, lowest = min((item for item in judged if item[0] >= day), key=lambda item: item[1])
+    said = "; ".join(dict.fromkeys(d.label for d in changing))
+    if lowest < level - _TOLERANCE_MG:
+        said += f"; {lowest:g} mg/day PEQ from {lowest_day.isoformat()}"
+    escalates = highest > now + _TOLERANCE_MG
+    what = (f"draft raises the glucocorticoid (up to {highest:g} mg/day PEQ), then lowers it below today's {now:g}, "
+            f"to {level:g} mg/day PEQ ({said})" if escalates
+            else f"draft lowers the glucocorticoid from {now:g} to {level:g} mg/day PEQ ({said})")
+    step = TaperStep(day, what, agent=GLUCOCORTICOID, stop=level <= _TOLERANCE_MG)
+    return found + [DraftReduction(draft, step, escalates=escalates) for draft in changing]
+
+
+def _drafted_doses(drafts: Sequence[MedicationOrder], weight: float | None, today: date) -> list[_Dose] | None:
+    """The doses glucocorticoid drafts write (:func:`_written_doses`), each from the day it is given
+    (dose_basis.draft_start) to its last (dose_basis.draft_span: a taper written as separate orders steps from one
+    to the next); None where one is not read."""
+    doses: list[_Dose] = []
+    for draft in drafts:
+        first, last = draft_span(draft, today)
+        written = _written_doses(draft, weight, first, last)
+        if written is None:
+            return None
+        doses += written
+    return doses
+
+
+def _judged_days(sent: Sequence[MedicationOrder], drafted: Sequence[_Dose], today: date) -> list[date]:
+    """The days a glucocorticoid draft changes what is given: the first day any of them (``sent``, one that stops
+    an order too) is given, and each day a drafted dose starts after it. An end alone is no step (a draft's end
+    may be its validity, as an order's)."""
+    first = min(draft_start(d, today) for d in sent)
+    return sorted({first, *(dose.first for dose in drafted if dose.first > first)})
 
 
 def _cancelling_leaves_none(record: PatientRecord, agent: str, drafts: Sequence[MedicationOrder]) -> bool:
@@ -838,7 +1066,9 @@ def _days_only_in_text(order: MedicationOrder) -> bool:
 
 @dataclass(slots=True)
 class RelapseCheck:
-    """The possible_relapse verdict; ``missing`` says what prevented an answer (then ``possible`` is False)."""
+    """The possible_relapse verdict; ``missing`` says what prevented an answer (then ``possible`` is False).
+    ``statins``: in anti-HMGCR myopathy, the statins (or red yeast rice) given since the nadir, each with its last
+    day given (:func:`statin_reexposure`): a relapse trigger, not one of the ``caveats``."""
 
     taper: Sequence[TaperStep]
     latest: ck.CkPoint | None = None
@@ -847,6 +1077,7 @@ class RelapseCheck:
     reason: str = ""
     missing: str | None = None
     caveats: list[str] = field(default_factory=list)
+    statins: list[tuple[MedicationOrder, date]] = field(default_factory=list)
 
     @property
     def ratio(self) -> ck.Span | None:
@@ -896,6 +1127,7 @@ def _judge_ck(record: PatientRecord, context: HookContext, check: RelapseCheck) 
                          f" and 14 d before the latest CK")
         return
     check.caveats = caveats(record, context, check.latest, check.nadir)
+    check.statins = statin_reexposure(record, check.latest, check.nadir) if statin_contraindicated(record) else []
     above_uln = check.latest.above(check.latest.uln)
     ratio = check.ratio
     assert ratio is not None  # the latest CK and the nadir are both on file
@@ -922,7 +1154,8 @@ def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
             nadir: ck.CkExtreme | None = None, window_hours: int = CAVEAT_WINDOW_HOURS,
             tsh_limit: float = TSH_CAVEAT_MIU_L) -> list[str]:
     """Other explanations of a CK rise: exertion, IM injection or trauma within 72 h of the CK, TSH > 10 mIU/L,
-    statin or red yeast rice since the nadir, documented missed doses."""
+    statin or red yeast rice since the nadir (unless statins are contraindicated, :func:`statin_contraindicated`:
+    then it is a relapse trigger, :func:`statin_reexposure`), documented missed doses."""
     first, last = latest.day - timedelta(days=max(window_hours // 24, 1)), latest.day
     found: list[str] = []
     for group, label in _CAVEAT_GROUPS.items():
@@ -948,10 +1181,36 @@ def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
         value = convert(tsh.quantity.value, tsh.quantity.unit, "mIU/L")
         if value is not None and value > tsh_limit:
             found.append(f"TSH {value:g} mIU/L on {tsh.when.isoformat()} (hypothyroidism raises CK)")
-    since = nadir.day if nadir is not None else latest.day - timedelta(days=90)
-    for order, given in doses_since(record, "statin", "red_yeast_rice", since=since):
-        found.append(f"statin or red yeast rice exposure: {order.label} (last {given.isoformat()})")
+    if not statin_contraindicated(record):
+        found += [f"statin or red yeast rice exposure: {order.label} (last {given.isoformat()})"
+                  for order, given in statin_reexposure(record, latest, nadir)]
     for condition in record.conditions_in("nonadherence"):
         if condition.start is None or condition.start >= record.today - timedelta(days=90):
             found.append(f"missed doses documented: {condition.code.label}")
     return found
+
+
+def statin_contraindicated(record: PatientRecord) -> bool:
+    """Anti-HMGCR positive at any time, or statin-associated autoimmune myopathy on file: as R14 reads it, a statin
+    (or red yeast rice) is contraindicated for life, and re-exposure can reactivate the myopathy."""
+    return (antibodies.ever_positive(record, "anti_hmgcr") is not None
+            or bool(record.conditions_in("statin_autoimmune_myopathy")))
+
+
+def statin_reexposure(record: PatientRecord, latest: ck.CkPoint,
+                      nadir: ck.CkExtreme | None) -> list[tuple[MedicationOrder, date]]:
+    """The statins (or red yeast rice) given since the nadir (or in the 90 days before the latest CK), each with the
+    last day given (courses.doses_since)."""
+    since = nadir.day if nadir is not None else latest.day - timedelta(days=90)
+    return doses_since(record, "statin", "red_yeast_rice", since=since)
+
+
+def glucocorticoid_stopped(record: PatientRecord, context: HookContext,
+                           steps: Sequence[TaperStep]) -> TaperStep | None:
+    """The last of ``steps`` (up to today) that stopped the glucocorticoid, where none is given today or planned
+    (:func:`_oral_going_on`, steroids.SteroidHistory.given_today: an order whose dose is not read, or an IV pulse,
+    counts as given): nothing of it is left to hold, and a relapse raises restarting it. None otherwise."""
+    if _oral_going_on(record) or steroids.history(record, context).given_today():
+        return None
+    return max((step for step in steps if step.agent == GLUCOCORTICOID and step.stop and step.day <= record.today),
+               key=lambda step: step.day, default=None)

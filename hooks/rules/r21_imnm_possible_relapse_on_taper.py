@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from hooks import orders
 from hooks.cards import first_fitting
@@ -83,13 +84,15 @@ CK_ROW = CkRow(RULE, "whether a relapse is starting during the taper", before_ck
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     order_sign = context.hook == "order-sign"
     reductions = taper.draft_reductions(record, context, context.draft_orders) if order_sign else []
-    facts: dict[str, object] = {"draft_reductions": "; ".join(str(r.step) for r in reductions) or None}
+    # the drafts of one glucocorticoid reduction share its step (taper.draft_reductions): named once
+    drafted = list({id(r.step): r.step for r in reductions}.values())
+    facts: dict[str, object] = {"draft_reductions": "; ".join(str(step) for step in drafted) or None}
     # a draft whose dose (or that of the order it is compared with) is not read may be a reduction
     unread = (taper.draft_doses_not_read(record, context, context.draft_orders) if order_sign and not reductions
               else None)
     if order_sign and not reductions and not unread:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
-    steps = before_ck(record, context, facts, [r.step for r in reductions], unread)
+    steps = before_ck(record, context, facts, drafted, unread)
     if isinstance(steps, Quiet):
         return steps
     unread = _orders_hiding_a_step(record, context, steps, unread)
@@ -104,6 +107,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "nadir_ck": str(check.nadir) if check.nadir else None,
         "ratio_to_nadir": check.ratio.fact(2) if check.ratio is not None else None,
         "caveats": "; ".join(check.caveats) or None,
+        "statin_reexposure": "; ".join(f"{order.label} (last {last.isoformat()})"
+                                       for order, last in check.statins) or None,
     })
     if check.missing:
         return NotEvaluable(check.missing, facts)
@@ -113,38 +118,103 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a reduction dated after today (a planned order, courses.planned) has not taken effect: the CK rose before it
     to_come = min((step.day for step in steps if step.day > record.today), default=None)
     begun = any(step.day <= record.today for step in steps)
-    summary_when, detail_when = ("on taper", "during the taper") if begun else ("before a planned reduction",) * 2
+    # the glucocorticoid stopped and none given now: nothing of it to hold, its restart is the question
+    stopped = None if reductions else taper.glucocorticoid_stopped(record, context, steps)
+    holding = [s for s in steps if not (stopped and s.agent == taper.GLUCOCORTICOID)]
+    summary_when, detail_when = (("on taper", "during the taper") if begun and (holding or not stopped)
+                                 else ("off glucocorticoids", "after the glucocorticoid was stopped") if begun
+                                 else ("before a planned reduction",) * 2)
     by_hand = _last_cycles(reductions)
     facts["last_cycle_by_hand"] = "; ".join(f"{name}: {last}" for name, last in by_hand.items()) or None
-    if reductions and not by_hand:
-        hold = "Hold this dose reduction"
-    elif reductions:
-        hold = ("Hold this dose reduction; re-order the last cycle by hand" if any(not r.by_cycle for r in reductions)
-                else "Keep the last cycle's dose: re-order it by hand")
+    escalation = next((r.step for r in reductions if r.escalates), None)
+    if reductions:
+        hold = _holding_drafts(reductions, escalation, bool(by_hand))
+    elif stopped:
+        hold = (f"Glucocorticoid stopped {stopped.day}: consider restarting"
+                + (f"; hold the reduction planned {to_come}" if to_come else "; hold the taper" if holding else "")
+                + ", recheck")
     elif to_come:
         hold = f"Hold the reduction planned {to_come}, recheck"
     else:
         hold = "Hold the taper, recheck"
     found = (f"Latest CK {check.latest} is above the upper limit of normal and {check.ratio:.1f} times the "
              f"nadir of {check.nadir}.")
-    caveat_text = ("\n**Other causes to rule out before calling it a relapse:** " + "; ".join(check.caveats) + "."
-                   if check.caveats else
-                   "\nNo exertion, IM injection, trauma, high TSH or statin exposure is recorded; ask about them "
-                   "and about missed doses.")
     return Fired(
         severity="warning",
         summary=first_fitting([f"Possible IMNM relapse {summary_when}: CK {check.latest.reading}, "
                                f"{check.ratio:.1f}x nadir. {hold}", f"Possible IMNM relapse {summary_when}. {hold}"]),
-        detail=DETAIL.format(when=detail_when, found=found, taper=taper_text, caveats=caveat_text,
-                             planned=(f"**A reduction is planned on {to_come}: do not start the lower dose until "
-                                      "a relapse is ruled out.** " if to_come else ""),
-                             advice="Do not make a further reduction now." if begun else "Do not reduce now.",
+        detail=DETAIL.format(when=detail_when, found=found, taper=taper_text,
+                             caveats=_causes(record, context, check),
+                             planned=_ahead(stopped, escalation, to_come),
+                             advice=("Do not reduce any other immunosuppressant now." if stopped and not holding
+                                     else "Do not make a further reduction now." if begun else "Do not reduce now."),
                              by_cycle="".join(BY_CYCLE.format(name=name, last_cycle=last)
                                               for name, last in by_hand.items())),
         facts=facts,
         about=list({id(r.order): r.order for r in reductions}.values()),
         suggestions=_suggestions(context, reductions),
     )
+
+
+def _holding_drafts(reductions: Sequence[DraftReduction], escalation: TaperStep | None, by_hand: bool) -> str:
+    """The summary's advice on the drafts: hold those whose cancelling holds the dose, keep an escalation but not
+    its step below today's dose (taper.DraftReduction.escalates), and re-order by hand the last cycle of an agent
+    that cancelling would stop (taper.DraftReduction.by_cycle)."""
+    said = ["Hold this dose reduction"] if any(not r.by_cycle and not r.escalates for r in reductions) else []
+    if escalation is not None:
+        said.append(f"{'k' if said else 'K'}eep the escalation; hold its step down on {escalation.day}")
+    if by_hand:
+        said.append("re-order the last cycle by hand" if said else "Keep the last cycle's dose: re-order it by hand")
+    return "; ".join(said)
+
+
+def _ahead(stopped: TaperStep | None, escalation: TaperStep | None, to_come: date | None) -> str:
+    """The detail's bold lines on what is still to be decided: a glucocorticoid stopped (nothing to hold: restart
+    it?), an escalation drafted whose later step lowers the dose below today's, or a reduction still to come."""
+    said = ""
+    if stopped is not None:
+        said += (f"**{stopped.what[:1].upper()}{stopped.what[1:]} {_when(stopped)}: there is no glucocorticoid "
+                 "left to hold; the question is restarting it.** ")
+    if escalation is not None:
+        said += (f"**The draft raises the glucocorticoid, then lowers it below today's dose on {escalation.day}: keep "
+                 "the escalation, but do not let that lower step start until a relapse is ruled out (rewrite the "
+                 "draft's later steps, or review before then).** ")
+    elif to_come:
+        said += (f"**A reduction is planned on {to_come}: do not start the lower dose until a relapse is ruled "
+                 "out.** ")
+    return said
+
+
+def _when(step: TaperStep) -> str:
+    """'on 2026-09-22', or 'by ... at the latest' (taper.TaperStep's own words)."""
+    return str(step).removeprefix(step.what).strip()
+
+
+def _causes(record: PatientRecord, context: HookContext, check: taper.RelapseCheck) -> str:
+    """The detail's lines on what else may raise the CK: a statin given in anti-HMGCR myopathy, a relapse trigger to
+    stop (taper.RelapseCheck.statins, named as R14 names it; its card, where it shows, gives the lipid lowering
+    instead), then the other causes to rule out (taper.RelapseCheck.caveats), or what to ask about."""
+    said = ""
+    if check.statins:
+        named = "; ".join(f"{'stop' if last >= record.today else 'do not restart'} {order.label} (last given "
+                          f"{last.isoformat()})" for order, last in check.statins)
+        card = (" (see the statin card)" if any(_statin_card_shows(record, context, order, last)
+                                                for order, last in check.statins) else "")
+        said += ("\n**Statin re-exposure can reactivate anti-HMGCR myopathy: a relapse trigger, not another cause "
+                 f"to rule out.** {named[:1].upper()}{named[1:]}: statins and red yeast rice are contraindicated "
+                 f"for life{card}.")
+    if check.caveats:
+        return said + "\n**Other causes to rule out before calling it a relapse:** " + "; ".join(check.caveats) + "."
+    statins = "" if check.statins else " or statin exposure"
+    return (said + f"\nNo exertion, IM injection, trauma{',' if statins else ' or'} high TSH{statins} is recorded; ask "
+            "about them and about missed doses.")
+
+
+def _statin_card_shows(record: PatientRecord, context: HookContext, order: MedicationOrder, last: date) -> bool:
+    """R14's statin card fires for it: on patient-view, a statin that may still be taken (last given today or
+    later, not stopped by a clinician). On order-sign R14 judges the statin drafts only, which this row does not
+    read."""
+    return context.hook == "patient-view" and last >= record.today and order.status != "stopped"
 
 
 def _last_cycles(reductions: Sequence[DraftReduction]) -> dict[str, str]:
@@ -168,7 +238,8 @@ def _suggestions(context: HookContext, reductions: Sequence[DraftReduction]) -> 
         Action("create", "TSH", resource=tsh),
         Action("create", "MMT-8 within 2 weeks", resource=mmt8),
         Action("create", "Clinic visit within 2 weeks", resource=visit)], is_recommended=True)
-    held = {id(r.order): r.order for r in reductions if not r.by_cycle}.values()
+    # an escalation's drafts are not cancelled: that would undo it (taper.DraftReduction.escalates)
+    held = {id(r.order): r.order for r in reductions if not r.by_cycle and not r.escalates}.values()
     hold = [Suggestion("Hold the taper: cancel the dose reduction",
                        [_cancel(order) for order in held], is_recommended=True)] if held else []
     # cancelling a draft of an agent ordered cycle by cycle stops it: offered, never recommended nor called a hold

@@ -8,6 +8,7 @@ import pytest
 
 import fhir_fixtures
 from fhir_fixtures.builders import (
+    ATORVASTATIN_40,
     AZATHIOPRINE_50,
     CK,
     IMNM_SNOMED,
@@ -17,6 +18,7 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    RXNORM,
     Chart,
 )
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
@@ -41,7 +43,8 @@ def test_order_sign_card_cancels_the_reducing_draft(kb, today):
     chart = tapering_chart(today).draft(PREDNISONE_5, 15, "mg", resource_id="draft-15")
     card, entry = _result(kb, chart, "order-sign")
     hold = card["suggestions"][0]
-    assert hold["label"].startswith("Hold the taper")
+    # a recommended suggestion that only cancels the draft: what the engine reads as R21 withholding it
+    assert hold["label"].startswith("Hold the taper") and hold["isRecommended"]
     assert hold["actions"] == [{"type": "delete",
                                 "description": "Cancel the draft prednisone 5 MG Oral Tablet (15 mg once a day)",
                                 "resourceId": "MedicationRequest/draft-15"}]
@@ -259,14 +262,20 @@ def test_a_taper_written_as_one_order_is_read_step_by_step(kb, today):
 
 
 def test_order_sign_draft_taper_written_as_one_order_is_a_reduction(kb, today):
-    """Its first step keeps today's 20 mg; the steps after it are the reduction being signed."""
+    """Its first step keeps today's 20 mg; the steps after it are the reduction being signed, dated when the first
+    lower step starts (it was dated today, from 20 straight to its lowest step, 10). Cancelling it holds today's
+    dose (the order on the chart goes on), so the hold is recommended."""
     chart = tapering_chart(today)
     draft = Chart(today).taper_order(PREDNISONE_20, [(20, 14), (15, 14), (10, None)], start=0).resources[
         "medications"][0]
     chart.draft_resource({**draft, "id": "draft-taper", "status": "draft", "intent": "proposal"})
     card, entry = _result(kb, chart, "order-sign")
-    assert card is not None
-    assert "draft lowers the glucocorticoid from 20 to 10" in entry["facts"]["draft_reductions"]
+    assert entry["facts"]["draft_reductions"] == (
+        f"draft lowers the glucocorticoid from 20 to 15 mg/day PEQ (prednisone 20 MG Oral Tablet; 10 mg/day PEQ from "
+        f"{chart.at(28)}) on {chart.at(14)}")
+    assert card["summary"].endswith("Hold this dose reduction")
+    assert f"**A reduction is planned on {chart.at(14)}: do not start the lower dose" in card["detail"]
+    assert card["suggestions"][0]["isRecommended"]
 
 
 def test_a_newer_ck_written_as_text_is_not_passed_over_for_an_older_normal_one(kb, today):
@@ -517,14 +526,17 @@ def test_order_sign_chart_order_whose_dose_is_not_read_leaves_a_draft_unjudged(k
 
 def test_order_sign_draft_whose_dose_is_not_read_is_not_evaluable(kb, today):
     """A prednisone draft in puffs beside 20 mg given: whether it lowers the dose is not known, so R21 is not
-    evaluable and names the draft (it said no draft lowers the dose). A readable draft beside it is judged as ever."""
+    evaluable and names the draft (it said no draft lowers the dose). A readable 10 mg draft beside it does not
+    settle it: what the patient is given is the drafts together with what they leave on the chart (it was judged
+    alone, 'from 20 to 10'), and one of them is not read."""
     chart = tapering_chart(today).draft(PREDNISONE_5, 15, "mg")
     _dose_in_puffs(chart.drafts[-1])
     card, entry = _result(kb, chart, "order-sign")
     assert card is None and entry["status"] == "not-evaluable"
     assert entry["reason"].startswith(f"{HIDDEN} (prednisone 5 MG Oral Tablet: dose not read in mg (2 puff)), and ")
     card, entry = _result(kb, chart.draft(PREDNISONE_5, 10, "mg"), "order-sign")
-    assert card is not None and "draft lowers the glucocorticoid from 20 to 10" in entry["facts"]["draft_reductions"]
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"{HIDDEN} (prednisone 5 MG Oral Tablet: dose not read in mg (2 puff)), and ")
 
 
 # ------------------------------------------------------------- a reduction of an agent ordered one cycle at a time
@@ -618,3 +630,88 @@ def test_a_glucocorticoid_reduction_beside_a_per_cycle_one_is_still_held_by_canc
     assert cancel["label"] == "Cancel the draft reduction (then re-order the last cycle by hand)"
     assert not cancel["isRecommended"]
     assert [a["resourceId"] for a in cancel["actions"]] == ["MedicationRequest/draft-ivig"]
+
+
+# ------------------------------------------------------------- what the patient is given, step by step (review 420)
+
+def _fixture(kb, today, name):
+    result = run(kb, fhir_fixtures.get(name).request(today), today)
+    return fired(result).get(RULE), explained(result, RULE)
+
+
+@pytest.mark.parametrize("draft", [
+    lambda chart: chart.draft(PREDNISONE_5, 5, "mg", frequency=2),
+    lambda chart: chart.draft((RXNORM, "197787", "hydrocortisone 10 MG Oral Tablet"), 10, "mg", frequency=2),
+    lambda chart: chart.draft(AZATHIOPRINE_50, 25, "mg", frequency=2),
+], ids=["prednisone 5 mg twice a day", "hydrocortisone 10 mg twice a day", "azathioprine 25 mg twice a day"])
+def test_order_sign_a_draft_beside_the_dose_on_the_chart_is_no_reduction(kb, today, draft):
+    """Review: prednisone 5 mg twice a day drafted beside the 20 mg on the chart (R06 reads 30 mg a day) read 'lowers
+    from 20 to 10' and R21 pre-selected cancelling it; so did hydrocortisone beside prednisone, and an extra
+    azathioprine dose beside 100 mg a day. Another frequency or drug replaces nothing: the drafts add to the dose
+    on the chart (continuing.on_chart, as the dose checks read them)."""
+    chart = tapering_chart(today)
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-150)
+    card, entry = _result(kb, draft(chart), "order-sign")
+    assert card is None and entry["facts"]["draft_reductions"] is None
+
+
+def test_order_sign_a_re_escalation_ending_below_today_flags_its_lower_step_and_keeps_the_escalation(kb, today):
+    """Review: 40 mg x14, 30 x14, 20 x14, then 15 mg, replacing the 20 mg: read as 'lowers from 20 to 15' today, and
+    R21 pre-selected cancelling the whole escalation. Judged step by step, the reduction is the 15 mg step, dated
+    when it starts; the card keeps the escalation and offers no cancel (that would undo it)."""
+    card, entry = _fixture(kb, today, "r21-fires-order-sign-re-escalation-ending-below-today")
+    day42 = (today + timedelta(days=42)).isoformat()
+    assert entry["facts"]["draft_reductions"] == (
+        "draft raises the glucocorticoid (up to 40 mg/day PEQ), then lowers it below today's 20, to 15 mg/day PEQ "
+        f"(prednisone 5 MG Oral Tablet) on {day42}")
+    assert card["summary"].endswith(f"Keep the escalation; hold its step down on {day42}")
+    assert f"lowers it below today's dose on {day42}: keep the escalation" in card["detail"]
+    assert not any(a["type"] == "delete" for s in card["suggestions"] for a in s["actions"])
+
+
+@pytest.mark.parametrize("separate_order", [False, True], ids=["a step of one order", "an order planned"])
+def test_patient_view_a_planned_glucocorticoid_reduction_is_held(kb, today, separate_order):
+    """Review: prednisone 20 mg for five months, its next step (15 mg) written into the order or as an order planned
+    from day 6, CK 3.3x its nadir: 'no taper in progress', while the same planned methotrexate reduction fired. A
+    planned lower glucocorticoid dose is a reduction to come, as a steroid-sparing one is."""
+    if separate_order:
+        chart = tapering_chart(today, taper=False)
+        given = next(m for m in chart.resources["medications"]
+                     if m["status"] == "active" and "prednisone" in m["medicationCodeableConcept"]["text"])
+        given["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = chart.at(5)
+        chart.medication(PREDNISONE_5, 15, "mg", start=6)
+        card, entry = _result(kb, chart)
+    else:
+        card, entry = _fixture(kb, today, "r21-fires-patient-view-planned-prednisone-step")
+    day6 = (today + timedelta(days=6)).isoformat()
+    assert entry["facts"]["taper"] == f"glucocorticoid to be lowered from 20 to 15 mg/day PEQ on {day6}"
+    assert card["summary"] == (f"Possible IMNM relapse before a planned reduction: CK 600 U/L, 3.3x nadir. Hold the "
+                               f"reduction planned {day6}, recheck")
+
+
+def test_patient_view_glucocorticoid_stopped_raises_restarting_not_holding(kb, today):
+    """Review: prednisone stopped 61 days ago, CK 20x its nadir: 'Hold the taper ... Do not make a further reduction
+    now', with nothing left to hold. The card says when it was stopped and raises restarting it."""
+    card, _ = _fixture(kb, today, "r21-fires-patient-view-off-glucocorticoids")
+    stopped = (today - timedelta(days=60)).isoformat()
+    assert card["summary"] == ("Possible IMNM relapse off glucocorticoids: CK 3,000 U/L, 20.0x nadir. Glucocorticoid "
+                               f"stopped {stopped}: consider restarting, recheck")
+    assert card["detail"].startswith("**Possible relapse after the glucocorticoid was stopped.**")
+    assert (f"**Glucocorticoid stopped (was 5 mg/day PEQ) on {stopped}: there is no glucocorticoid left to hold; the "
+            "question is restarting it.**") in card["detail"]
+    assert "Hold the taper" not in card["summary"] and "further reduction" not in card["detail"]
+
+
+def test_patient_view_a_statin_in_anti_hmgcr_is_a_trigger_to_stop(kb, today):
+    """Review: atorvastatin given in anti-HMGCR IMNM was listed among 'other causes to rule out'. Statin re-exposure
+    can reactivate the myopathy: the card says to stop it, naming it, and points to R14's statin card, which fires
+    too; stopped already, not to restart it (R14 does not fire for a statin stopped)."""
+    card, entry = _fixture(kb, today, "r21-fires-patient-view-statin-in-anti-hmgcr")
+    assert ("**Statin re-exposure can reactivate anti-HMGCR myopathy: a relapse trigger, not another cause to rule "
+            f"out.** Stop atorvastatin 40 MG Oral Tablet (last given {today}): statins and red yeast rice are "
+            "contraindicated for life (see the statin card).") in card["detail"]
+    assert "Other causes to rule out" not in card["detail"] and entry["facts"]["caveats"] is None
+    chart = tapering_chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-20, end=-3, status="stopped")
+    card, _ = _result(kb, chart)
+    assert (f"Do not restart atorvastatin 40 MG Oral Tablet (last given {chart.at(-3)}): statins and red yeast rice "
+            "are contraindicated for life.") in card["detail"]
