@@ -748,6 +748,8 @@ def _cyclic_draft_reductions(group: str, drafts: Sequence[MedicationOrder], give
                                                                                      f"{_from_to(group, old, new)}",
                                                          agent=group), group))
     return found
+
+
 def _daily_draft_reductions(record: PatientRecord, group: str, drafts: Sequence[MedicationOrder],
                             given: Sequence[MedicationOrder], weight: float | None) -> list[DraftReduction]:
     """Drafts of an agent taken continuously (methotrexate, azathioprine...) that, signed, stop it or lower what is
