@@ -3,7 +3,8 @@ spaced out; drafts that would lower IVIG, rituximab or cyclophosphamide where ev
 (cancelling one would leave none ordered: no order is written, the card names the last cycle to re-order by hand),
 and drafts that give the same again (the escalation, never a reduction to hold). Drafts are read with what they
 leave on the chart (an extra dose beside it is none), a drafted re-escalation by its steps; a planned prednisone
-step, prednisone stopped (restart, not hold) and a statin in anti-HMGCR (a trigger to stop)."""
+step, prednisone stopped (restart, not hold) and a statin in anti-HMGCR (a trigger to stop); beside the critical
+severe-IMNM (R19) and ICI-myositis (R31) cards, whose plans come first."""
 
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
     ATORVASTATIN_40,
+    ICD10,
     IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
@@ -18,12 +20,15 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    RXNORM,
     UCUM,
     Chart,
 )
 
 RULE = "imnm-possible-relapse-on-taper"
 CYCLOPHOSPHAMIDE = "cyclophosphamide 1000 MG Injection"
+DYSPHAGIA = (ICD10, "R13.12", "Dysphagia, oropharyngeal phase")
+PEMBROLIZUMAB = (RXNORM, "1547545", "pembrolizumab")
 
 
 def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, taper: bool = True,
@@ -430,3 +435,36 @@ def fires_off_glucocorticoids(today: date) -> dict[str, Any]:
 def fires_statin_in_anti_hmgcr(today: date) -> dict[str, Any]:
     return tapering_chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-20).request("patient-view")
 
+
+
+def severe_chart(today: date) -> Chart:
+    """The tapering patient (CK 600 U/L, 3.3x its nadir) with oropharyngeal dysphagia for 6 days: severe IMNM, R19's
+    card (admit, pulse and IVIG now) shows."""
+    return tapering_chart(today).condition(DYSPHAGIA, onset=-6)
+
+
+def on_checkpoint_inhibitor_chart(today: date) -> Chart:
+    """The tapering patient (CK 600 U/L, 3.3x its nadir) on pembrolizumab every 3 weeks since D-120, with myalgia for
+    6 days: checkpoint-inhibitor myositis as section 4.1 reads it, R31's card shows; R21 stays outside the ICI gate."""
+    chart = tapering_chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk",
+                                             route=ROUTE_IV)
+    return chart.condition("Myalgia", onset=-6)
+
+
+@fixture("r21-fires-patient-view-severe-card-first", hook="patient-view",
+         story="The tapering patient, CK 600 U/L (3.3x its nadir), with oropharyngeal dysphagia: R19 says admit, "
+               "pulse and IVIG now. R21 pre-selected a CK in 7-14 days and a clinic visit within 2 weeks beside it "
+               "(review); it now says R19's card comes first and pre-selects nothing.",
+         fires={RULE, "imnm-severe-disease-urgent"},
+         indicators={RULE: "warning", "imnm-severe-disease-urgent": "critical"})
+def fires_severe_card_first(today: date) -> dict[str, Any]:
+    return severe_chart(today).request("patient-view")
+
+
+@fixture("r21-fires-patient-view-ici-myositis-card-first", hook="patient-view",
+         story="The tapering patient, CK 600 U/L (3.3x its nadir), on pembrolizumab with myalgia: R31's card leads. "
+               "R21 called it an IMNM relapse and pre-selected the CK R31 orders (review); it now names the "
+               "checkpoint inhibitor, says R31's plan comes first and pre-selects no recheck.",
+         fires={RULE, "ici-myositis"}, indicators={RULE: "warning", "ici-myositis": "critical"})
+def fires_ici_myositis_card_first(today: date) -> dict[str, Any]:
+    return on_checkpoint_inhibitor_chart(today).request("patient-view")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
-from hooks.definitions import cohorts, taper
+from hooks.definitions import cohorts, severe_disease, taper
+from hooks.definitions.cardiac_screen import SEVERE_CARD
 from hooks.definitions.dose_basis import named_with_dose
 from hooks.definitions.escalation import CkRow
 from hooks.definitions.taper import DraftReduction, TaperStep
@@ -29,15 +31,29 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**Possible relapse {when}.** {found}
+**Possible relapse{also_possible} {when}.** {found}
 
 Taper: {taper}.
 
 About half of IMNM patients relapse while treatment is tapered. {planned}**{advice}**
-{by_cycle}Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, go back to the
-last effective glucocorticoid dose and escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
-A CK rise alone is not a relapse: weigh it with strength.
+{by_cycle}{plan}
 {caveats}"""
+
+# the plan of the detail when no critical card leads (:class:`FirstCard`)
+RECHECK_PLAN = """\
+Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, go back to the
+last effective glucocorticoid dose and escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
+A CK rise alone is not a relapse: weigh it with strength."""
+SEVERE_PLAN = (f"**{SEVERE_CARD[:1].upper()}{SEVERE_CARD[1:]} comes first: admit.** Its IV methylprednisolone pulse "
+               "and IVIG are the escalation of this relapse: do not wait 1-2 weeks for a repeat CK, nor go back to the "
+               "last effective glucocorticoid dose instead. No outpatient recheck is offered here.")
+ICI_CARD = "the ICI-myositis card (R31)"
+ICI_PLAN = ("**A checkpoint inhibitor is given ({ici}): this may be checkpoint-inhibitor myositis, not only an IMNM "
+            f"relapse ({{why}}). {ICI_CARD[:1].upper()}{ICI_CARD[1:]} comes first:** its myocarditis work-up, "
+            "the decision on the checkpoint inhibitor and its glucocorticoid dose by grade replace the return to the "
+            "last effective dose and the escalation by subtype; the CK and neuromuscular review it orders are not "
+            "ordered again here. Hypothyroidism (checkpoint-inhibitor thyroiditis among its causes) also raises CK: "
+            "check TSH.")
 
 
 # how an agent given in cycles is named on the card, where its group's name is not
@@ -79,6 +95,40 @@ def _orders_hiding_a_step(record: PatientRecord, context: HookContext, steps: Se
 
 CK_ROW = CkRow(RULE, "whether a relapse is starting during the taper", before_ck,
                max_age="relapse_ck_max_age_days")
+
+
+@dataclass(frozen=True, slots=True)
+class FirstCard:
+    """A critical card whose plan comes before this card's outpatient recheck: R19's (severe IMNM: admit, pulse and
+    IVIG now) where it shows, or R31's for checkpoint-inhibitor myositis, whose cohort leaves this row firing
+    (section 1) but whose card orders the CK and the neuromuscular review. ``plan``: the detail's lines in place of
+    the recheck; ``also_possible``: what else the CK rise may be, named in the detail's heading; ``summaries``: the
+    card's summaries, fullest first (given the CK and its ratio to the nadir, when, and the advice on the taper)."""
+
+    plan: str
+    also_possible: str
+    summaries: Callable[[str, str, str], list[str]]
+
+
+def _first_card(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> FirstCard | None:
+    """The critical card that leads (:class:`FirstCard`), None when neither does. R19 is a patient-view card: on
+    order-sign its card is not in the response. The ICI gate suppresses R19, so never both."""
+    severe = context.hook == "patient-view" and severe_disease.card_shows(record, context)
+    ici_myositis = cohorts.ici_myositis(record, context)
+    facts.update(severe_card_shows=severe, ici_myositis="; ".join(ici_myositis) or None)
+    if severe:
+        return FirstCard(SEVERE_PLAN, "", lambda ck, when, hold: [
+            f"Possible IMNM relapse {when}: {ck}. Severe: admit, pulse and IVIG on {SEVERE_CARD}",
+            f"Possible IMNM relapse {when}. Severe: admit, pulse and IVIG on {SEVERE_CARD}"])
+    if ici_myositis:
+        ici = ", ".join(dict.fromkeys(m.label for m in cohorts.ici_exposure(record, context)))
+        return FirstCard(ICI_PLAN.format(ici=ici, why="; ".join(ici_myositis)), " or checkpoint-inhibitor myositis",
+                         lambda ck, when, hold: [
+                             f"Possible IMNM relapse or ICI myositis ({ici} given) {when}: {ck}. R31's card first. "
+                             f"{hold}",
+                             f"Possible IMNM relapse or ICI myositis ({ici} given) {when}. R31's card first. {hold}",
+                             f"IMNM relapse or ICI myositis {when}: R31's card first. {hold}"])
+    return None
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -127,23 +177,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     by_hand = _last_cycles(reductions)
     facts["last_cycle_by_hand"] = "; ".join(f"{name}: {last}" for name, last in by_hand.items()) or None
     escalation = next((r.step for r in reductions if r.escalates), None)
+    first = _first_card(record, context, facts)
+    # the recheck is this card's own plan: where a critical card leads, its plan is
+    recheck = "" if first else ", recheck"
     if reductions:
         hold = _holding_drafts(reductions, escalation, bool(by_hand))
     elif stopped:
         hold = (f"Glucocorticoid stopped {stopped.day}: consider restarting"
                 + (f"; hold the reduction planned {to_come}" if to_come else "; hold the taper" if holding else "")
-                + ", recheck")
+                + recheck)
     elif to_come:
-        hold = f"Hold the reduction planned {to_come}, recheck"
+        hold = f"Hold the reduction planned {to_come}{recheck}"
     else:
-        hold = "Hold the taper, recheck"
+        hold = f"Hold the taper{recheck}"
     found = (f"Latest CK {check.latest} is above the upper limit of normal and {check.ratio:.1f} times the "
              f"nadir of {check.nadir}.")
+    ck_rise = f"CK {check.latest.reading}, {check.ratio:.1f}x nadir"
     return Fired(
         severity="warning",
-        summary=first_fitting([f"Possible IMNM relapse {summary_when}: CK {check.latest.reading}, "
-                               f"{check.ratio:.1f}x nadir. {hold}", f"Possible IMNM relapse {summary_when}. {hold}"]),
-        detail=DETAIL.format(when=detail_when, found=found, taper=taper_text,
+        summary=first_fitting(first.summaries(ck_rise, summary_when, hold) if first else
+                              [f"Possible IMNM relapse {summary_when}: {ck_rise}. {hold}",
+                               f"Possible IMNM relapse {summary_when}. {hold}"]),
+        detail=DETAIL.format(also_possible=first.also_possible if first else "", when=detail_when, found=found,
+                             taper=taper_text, plan=first.plan if first else RECHECK_PLAN,
                              caveats=_causes(record, context, check),
                              planned=_ahead(stopped, escalation, to_come),
                              advice=("Do not reduce any other immunosuppressant now." if stopped and not holding
@@ -152,7 +208,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                               for name, last in by_hand.items())),
         facts=facts,
         about=list({id(r.order): r.order for r in reductions}.values()),
-        suggestions=_suggestions(context, reductions),
+        suggestions=_suggestions(context, reductions, first is not None),
     )
 
 
@@ -224,12 +280,24 @@ def _last_cycles(reductions: Sequence[DraftReduction]) -> dict[str, str]:
             if r.by_cycle and r.agent is not None and r.last_cycle is not None}
 
 
-def _suggestions(context: HookContext, reductions: Sequence[DraftReduction]) -> list[Suggestion]:
+def _suggestions(context: HookContext, reductions: Sequence[DraftReduction], critical_first: bool) -> list[Suggestion]:
+    """Hold (or cancel) the drafts that lower the dose, then the recheck: CK, TSH, MMT-8 and a clinic visit, all
+    pre-selected; where a critical card leads (:class:`FirstCard`: it admits, or orders the CK and the neuromuscular
+    review), only the TSH, a cause to rule out that neither orders, offered but not pre-selected."""
     sets, patient = context.valuesets, context.patient_id
-    ck_order = orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"),
-                                      note="Repeat CK in 7-14 days (possible relapse during taper).")
     tsh = orders.service_request(patient, orders.lab_concept(sets, "tsh", "3016-3"),
                                  note="Hypothyroidism can raise CK and cause weakness.")
+    # an escalation's drafts are not cancelled: that would undo it (taper.DraftReduction.escalates)
+    held = {id(r.order): r.order for r in reductions if not r.by_cycle and not r.escalates}.values()
+    hold = [Suggestion("Hold the taper: cancel the dose reduction",
+                       [_cancel(order) for order in held], is_recommended=True)] if held else []
+    # cancelling a draft of an agent ordered cycle by cycle stops it: offered, never recommended nor called a hold
+    stopping = {id(r.order): r.order for r in reductions if r.by_cycle}.values()
+    stop = [Suggestion(CANCEL_BY_CYCLE, [_cancel(order) for order in stopping])] if stopping else []
+    if critical_first:
+        return [*hold, *stop, Suggestion("TSH (hypothyroidism can raise CK)", [Action("create", "TSH", resource=tsh)])]
+    ck_order = orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"),
+                                      note="Repeat CK in 7-14 days (possible relapse during taper).")
     mmt8 = orders.service_request(patient, orders.text_concept("Manual muscle testing (MMT-8) within 2 weeks"))
     visit = orders.service_request(patient, orders.text_concept("Neuromuscular clinic visit within 2 weeks "
                                                                 "(possible IMNM relapse)"))
@@ -238,13 +306,6 @@ def _suggestions(context: HookContext, reductions: Sequence[DraftReduction]) -> 
         Action("create", "TSH", resource=tsh),
         Action("create", "MMT-8 within 2 weeks", resource=mmt8),
         Action("create", "Clinic visit within 2 weeks", resource=visit)], is_recommended=True)
-    # an escalation's drafts are not cancelled: that would undo it (taper.DraftReduction.escalates)
-    held = {id(r.order): r.order for r in reductions if not r.by_cycle and not r.escalates}.values()
-    hold = [Suggestion("Hold the taper: cancel the dose reduction",
-                       [_cancel(order) for order in held], is_recommended=True)] if held else []
-    # cancelling a draft of an agent ordered cycle by cycle stops it: offered, never recommended nor called a hold
-    stopping = {id(r.order): r.order for r in reductions if r.by_cycle}.values()
-    stop = [Suggestion(CANCEL_BY_CYCLE, [_cancel(order) for order in stopping])] if stopping else []
     return [*hold, *stop, recheck]
 
 

@@ -26,7 +26,9 @@ from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
     draft_ivig_cycle,
     ivig_cycles_chart,
     long_standing_chart,
+    on_checkpoint_inhibitor_chart,
     rituximab_course_chart,
+    severe_chart,
     tapering_chart,
 )
 from tests.conftest import explained, fired, run, with_params
@@ -715,3 +717,44 @@ def test_patient_view_a_statin_in_anti_hmgcr_is_a_trigger_to_stop(kb, today):
     card, _ = _result(kb, chart)
     assert (f"Do not restart atorvastatin 40 MG Oral Tablet (last given {chart.at(-3)}): statins and red yeast rice "
             "are contraindicated for life.") in card["detail"]
+
+
+def _preselected(card):
+    return [a["description"] for s in card["suggestions"] if s["isRecommended"] for a in s["actions"]]
+
+
+def test_the_severe_imnm_card_comes_first(kb, today):
+    """Dysphagia: R19 says admit, pulse and IVIG now, and R21 pre-selected a CK in 7-14 days and a clinic visit within
+    2 weeks beside it (review 423). It says R19's card comes first and pre-selects nothing routine."""
+    result = run(kb, severe_chart(today).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "imnm-severe-disease-urgent" in fired(result)
+    assert "the severe-IMNM card (R19)" in card["summary"] and "admit" in card["summary"]
+    assert "**The severe-IMNM card (R19) comes first: admit.**" in card["detail"]
+    assert "Repeat the CK and examine strength" not in card["detail"]
+    assert _preselected(card) == []
+    assert [a["description"] for s in card["suggestions"] for a in s["actions"]] == ["TSH"]
+    assert explained(result, RULE)["facts"]["severe_card_shows"] is True
+
+
+def test_the_ici_myositis_card_comes_first(kb, today):
+    """Pembrolizumab with myalgia: R31's critical card leads; R21 called it an IMNM relapse ('IVIG for anti-HMGCR',
+    back to the last effective dose) and pre-selected the CK R31 orders (review 423). Outside the ICI gate (section
+    1) it still fires, names the checkpoint inhibitor and leaves the plan to R31's card."""
+    result = run(kb, on_checkpoint_inhibitor_chart(today).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "ici-myositis" in fired(result)
+    assert card["summary"].startswith("Possible IMNM relapse or ICI myositis (pembrolizumab given) on taper")
+    assert "R31's card first" in card["summary"] and "recheck" not in card["summary"]
+    assert "**Possible relapse or checkpoint-inhibitor myositis during the taper.**" in card["detail"]
+    assert "A checkpoint inhibitor is given (pembrolizumab)" in card["detail"]
+    assert "The ICI-myositis card (R31) comes first" in card["detail"]
+    assert "IVIG for anti-HMGCR" not in card["detail"] and "last effective glucocorticoid dose" not in card["detail"]
+    assert _preselected(card) == []
+    assert "with weakness or myalgia" in explained(result, RULE)["facts"]["ici_myositis"]
+
+
+def test_without_a_critical_card_the_recheck_is_pre_selected(kb, today):
+    card, entry = _result(kb, tapering_chart(today))
+    assert _preselected(card) == ["CK in 7-14 days", "TSH", "MMT-8 within 2 weeks", "Clinic visit within 2 weeks"]
+    assert entry["facts"]["severe_card_shows"] is False and entry["facts"]["ici_myositis"] is None
