@@ -168,9 +168,12 @@ def why_no_daily_mg(order: MedicationOrder, weight_kg: float | None = None) -> s
     """Why no daily dose is read from ``order`` (:func:`daily_mg_by_sequence`, and a daily total of none), in words
     for a card: its first scheduled instruction that cannot be read, for its timing (:func:`why_no_frequency`'s
     words) or its dose ('dose not read in mg (2 tablet)'), or 'no scheduled dose given'; None where it is read."""
-    scheduled = [(dosage, dose) for dosage in order.dosages if (dose := dosage.dose) is not None
-                 and not dosage.as_needed]
-    for dosage, dose in scheduled:
+    scheduled = read_schedule(order, weight_kg)
+    if isinstance(scheduled, str):  # a sig that may give a dose, not read safely: named as a draft's is
+        return scheduled
+    for dosage in scheduled:
+        dose = dosage.dose
+        assert dose is not None
         if periods_per_day(dosage.timing) is None:
             return why_no_rate(dosage.timing)
         if dose_per_administration(dosage, order.medication, weight_kg) is None:
@@ -483,17 +486,42 @@ def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: flo
 
 def daily_mg_by_sequence(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,
                          ingredient: str | None = None) -> dict[int | None, float] | None:
-    """The daily mg of each ``sequence`` (each step of a taper); None when a dose cannot be read."""
+    """The daily mg of each ``sequence`` (each step of a taper), a dose written only in the sig read as
+    :func:`read_schedule` reads it; None when a dose cannot be read."""
+    scheduled = read_schedule(order, weight_kg, bsa_m2)
+    if isinstance(scheduled, str):
+        return None
     totals: dict[int | None, float] = {}
-    for dosage in order.dosages:
-        if dosage.dose is None or dosage.as_needed:
-            continue
+    for dosage in scheduled:
         amount = dose_per_administration(dosage, order.medication, weight_kg, bsa_m2, ingredient)
         per_day = periods_per_day(dosage.timing)
         if amount is None or per_day is None:
             return None
         totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
     return totals
+
+
+def read_schedule(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None
+                  ) -> tuple[Dosage, ...] | str:
+    """The scheduled instructions of ``order`` with the dose each gives (as-needed ones and those with nothing to
+    count, 'take with food', left out): a structured dose as it is; an instruction with none whose sig may give one
+    (a chart's '20 mg by mouth daily' with no doseAndRate) read by the drafts' reader,
+    dose_basis.read_instruction, with its safeguards: a sig whose frequency disagrees with the structured timing is
+    read at the higher, one that contradicts itself or cannot be read safely is not read, and its words are
+    returned for the card ("free-text sig '...' could not be read safely"). The structured path reads no text."""
+    scheduled: list[Dosage] = []
+    for dosage in order.dosages:
+        if dosage.as_needed or adds_no_dose(dosage):
+            continue
+        if dosage.dose is None:
+            from hooks.definitions.dose_basis import read_instruction  # here, not above: it imports this module
+
+            read = read_instruction(order, dosage, weight_kg, bsa_m2)
+            if read.problem:
+                return read.problem
+            dosage = replace(dosage, dose=read.dosage.dose, timing=read.dosage.timing)
+        scheduled.append(dosage)
+    return tuple(scheduled)
 
 
 def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None) -> float | None:
@@ -519,12 +547,12 @@ def prednisone_equivalent_on_a_dose_day(order: MedicationOrder, weight_kg: float
     19 mg/day on average). Of several instructions in a step the least often given decides, so the day is never
     under-read. None when a dose cannot be read (:func:`prednisone_equivalent_by_sequence`)."""
     steps = prednisone_equivalent_by_sequence(order, weight_kg)
-    if steps is None:
+    scheduled = read_schedule(order, weight_kg)
+    if steps is None or isinstance(scheduled, str):
         return None
 
     def share_of_days(sequence: int | None) -> float:  # of the days, those the step gives a dose on (1 at most)
-        shares = [dose_days_per_day(d.timing) or 1.0 for d in order.dosages
-                  if d.sequence == sequence and d.dose is not None and not d.as_needed]
+        shares = [dose_days_per_day(d.timing) or 1.0 for d in scheduled if d.sequence == sequence]
         return min(min(shares, default=1.0), 1.0)
 
     return max((peq / share_of_days(sequence) for sequence, peq in steps.items()), default=None)
