@@ -10,6 +10,8 @@ from fhir_fixtures.builders import (
     IVIG_CVX,
     METHOTREXATE_2_5,
     PREDNISONE_20,
+    ROUTE_ORAL,
+    TMP_SMX_DS,
     Chart,
 )
 
@@ -118,4 +120,14 @@ def off_treatment(today: date) -> dict[str, Any]:
     chart.ck(6800, day=-1505).ck(180, day=-20)
     chart.weight(68, day=-5)
     chart.medication(PREDNISONE_20, 60, "mg", start=-1500, end=-1100, status="completed")
+    return chart.request("patient-view")
+
+
+@fixture("r05-fires-methotrexate-waits-for-tmp-smx-treatment-course", hook="patient-view",
+         story="Prednisone 60 mg since D-45 and a UTI course of TMP/SMX 160/800 mg twice daily (D-3 to D+3): "
+               "methotrexate waits until the course is over and is not pre-selected (R11: avoid the combination).",
+         fires={RULE}, indicators={RULE: "warning"})
+def tmp_smx_treatment_course(today: date) -> dict[str, Any]:
+    chart = _chart(today, -45)
+    chart.medication(TMP_SMX_DS, 1, "{tbl}", start=-3, end=3, frequency=2, route=ROUTE_ORAL)
     return chart.request("patient-view")

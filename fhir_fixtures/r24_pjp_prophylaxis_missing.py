@@ -9,6 +9,8 @@ from fhir_fixtures.builders import (
     LYMPHOCYTES,
     METHOTREXATE_2_5,
     PREDNISONE_20,
+    ROUTE_ORAL,
+    TMP_SMX_DS,
     TMP_SMX_SS,
     Chart,
 )
@@ -90,3 +92,13 @@ def quiet_short(today: date) -> dict[str, Any]:
          story="Prednisone 19 mg/day for 3 months (threshold 20 mg/day): no card.", quiet={RULE})
 def quiet_low_dose(today: date) -> dict[str, Any]:
     return _chart(today, dose=19, start=-90).request("patient-view")
+
+
+@fixture("r24-fires-tmp-smx-treatment-course-over", hook="patient-view",
+         story="Prednisone 40 mg/day for 35 days; a UTI course of TMP/SMX 160/800 mg twice daily ran D-9 to D-2 and "
+               "is completed: a finished treatment course is no prophylaxis on file.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_treatment_course_over(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(TMP_SMX_DS, 1, "{tbl}", start=-9, end=-2, frequency=2, route=ROUTE_ORAL, status="completed")
+    return chart.request("patient-view")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids
+from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids, trimethoprim
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import (
     days_text,
@@ -24,6 +24,8 @@ from hooks.dosing import METHOTREXATE_ORAL, product_for
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
+
+PJP_RULE = "pjp-prophylaxis-missing"  # whose min_peq_mg says when TMP/SMX prophylaxis is due (R24)
 
 RULE = Rule(
     id="imnm-add-steroid-sparing-by-month-1",
@@ -134,7 +136,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # the spec's "given since T_tx" is met by a week of methotrexate stopped months ago: the reason says so
         return Quiet(f"steroid-sparing agent given or ordered since T_tx: {'; '.join(labels)}", facts)
     # the row's case is glucocorticoid monotherapy: years after T_tx, off every treatment, is not it
-    last_gc = steroids.history(record, context).last_given()
+    history = steroids.history(record, context)
+    last_gc = history.last_given()
     facts["glucocorticoid_last_given"] = last_gc.isoformat() if last_gc else None
     if last_gc is None or (record.today - last_gc).days > params["max_days_off_glucocorticoid"]:
         return Quiet(f"no glucocorticoid within {params['max_days_off_glucocorticoid']:g} days: not glucocorticoid "
@@ -163,12 +166,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         until = (f"the eGFR is known: {kidney.unestimated.reason.remedy} (or get the lab's eGFR)"
                  if kidney.unestimated else "renal function is rechecked")
         notes.append(f"{kidney}, so methotrexate is not offered until {until}{mmf_first}.")
-    if any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
-        notes.append("Co-trimoxazole is active: with methotrexate keep it at a prophylactic dose and monitor the "
-                     "blood count (see R11), or use atovaquone.")
+    # a treatment-dose course (or one whose dose cannot be read) is one R11 says to avoid with methotrexate
+    tmp_course = _tmp_course_to_wait_for(record, context, tmp_smx, facts)
+    if tmp_course is not None:
+        notes.append(tmp_course)
+    elif any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
+        notes.append("Co-trimoxazole is active at a prophylactic dose: "
+                     + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE)
     elif tmp_smx:  # atovaquone replaces PJP prophylaxis, not trimethoprim given for a urinary infection
         notes.append("Trimethoprim is active: with methotrexate it adds to marrow toxicity (see R11); choose another "
                      "agent for its indication or monitor the blood count.")
+    elif not trimethoprim.pjp_protection(record, context)[0] and (
+            history.peq_on(record.today) >= context.thresholds.of_rule(PJP_RULE)["min_peq_mg"]):
+        # R24 is likely to offer TMP/SMX beside this card's methotrexate: both cards name the pair
+        notes.append("No PJP prophylaxis is on file at this glucocorticoid dose (see R24). If TMP/SMX is started with "
+                     "methotrexate: " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE)
     code, weekday = _weekday(record.today)
     facts["methotrexate_day"] = weekday
     prefer_mmf = bool(ild) or low_egfr
@@ -182,7 +194,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     tpmt = orders.service_request(
         patient, orders.text_concept("TPMT activity (or TPMT genotype) and NUDT15 genotype before azathioprine"))
     mtx_choice = None if low_egfr or methotrexate is None else Suggestion(
-        methotrexate[0], methotrexate[1], is_recommended=not prefer_mmf)
+        methotrexate[0], methotrexate[1], is_recommended=not prefer_mmf and tmp_course is None)
     mmf_choice = None if child else Suggestion(  # no adult mycophenolate dose for a child
         "Mycophenolate mofetil 500 mg twice daily", [Action("create", "Mycophenolate mofetil 500 mg PO BID",
                                                             resource=mmf)], is_recommended=prefer_mmf)
@@ -207,6 +219,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions=choices,
         selection="at-most-one",
     )
+
+
+def _tmp_course_to_wait_for(record: PatientRecord, context: HookContext, tmp_smx: list[MedicationOrder],
+                            facts: dict[str, object]) -> str | None:
+    """The note when an active TMP/SMX or trimethoprim order is at a treatment dose, or at one that cannot be read
+    (hooks.definitions.trimethoprim, R11's classes): methotrexate waits until the course is over and is not
+    pre-selected; None when every active order is prophylactic."""
+    graded = [(order, trimethoprim.chart_regimen(record, context, order)) for order in tmp_smx]
+    facts["tmp_smx_regimen"] = "; ".join(f"{o.label}: {dose.regimen}" for o, dose in graded) or None
+    order, dose = max(graded, key=lambda g: trimethoprim.REGIMEN_RANK[g[1].regimen], default=(None, None))
+    if order is None or dose is None or dose.regimen == "prophylactic":
+        return None
+    name = "Co-trimoxazole" if immunosuppression.is_co_trimoxazole(order) else "Trimethoprim"
+    ends = f", to {order.end.isoformat()}" if order.end is not None and order.end >= record.today else ""
+    if dose.regimen == "treatment":
+        amount = (f"trimethoprim {dose.mg_per_day:.0f} mg/day" if dose.mg_per_day is not None
+                  else f"trimethoprim {dose.mg_per_kg_day:g} mg/kg/day")
+        found = f"{name} is active at a **treatment dose** ({order.label}, {amount}{ends})"
+    else:
+        found = (f"{name} is active ({order.label}{ends}) and its trimethoprim dose could not be read "
+                 f"({dose.basis}): a treatment dose is not ruled out, so confirm it")
+    return (f"{found}. Methotrexate with a treatment dose is to be avoided (see R11): **methotrexate waits until the "
+            f"course is over**, or choose another agent now; it is not pre-selected.")
 
 
 def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[str, float], child: bool,

@@ -11,8 +11,8 @@ from typing import Any
 from hooks import orders
 from hooks.cards import cut_summary
 from hooks.context import HookContext
-from hooks.definitions import immunosuppression, lab_orders, renal, steroids
-from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions import immunosuppression, lab_orders, renal, steroids, trimethoprim
+from hooks.definitions.cohorts import is_imnm, is_paediatric
 from hooks.definitions.courses import ended_early_list, given_since, planned
 from hooks.definitions.steroids import Exposure, Run, SteroidHistory
 from hooks.record import MedicationOrder, PatientRecord
@@ -92,11 +92,11 @@ REGIMEN_NO_TMP_SMX = """\
 
 CHECK_BEFORE_STARTING = "Check eGFR and potassium before starting and during use."
 
-MTX_NOTE = """
-**Methotrexate is active** ({names}). TMP/SMX and methotrexate together can cause severe marrow suppression,
-but at the prophylactic dose the combination is acceptable with a CBC at 1-2 and 4 weeks, then monthly; or use
-atovaquone instead (see R11).
-"""
+MTX_NOTE = "\n**Methotrexate is active** ({names}). " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE + "\n"
+
+# IMNM with no steroid-sparing agent yet: R05 offers methotrexate beside this card's TMP/SMX
+MTX_TO_COME_NOTE = ("\n**Methotrexate may be started** (IMNM with no steroid-sparing agent since treatment began: see "
+                    "R05). " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE + "\n")
 
 PAEDIATRIC_NOTE = """
 **Patient is under 18.** The doses above are adult doses; dose TMP/SMX (or the alternative) by weight or
@@ -255,6 +255,14 @@ def _suggestions(context: HookContext, mtx: bool, kidney: Kidney) -> list[Sugges
     ]
 
 
+def _methotrexate_may_start(record: PatientRecord, context: HookContext) -> bool:
+    """IMNM with no steroid-sparing agent given or ordered since T_tx: R05's case, whose usual choice is
+    methotrexate."""
+    start = steroids.treatment_start(record, context)
+    return (start is not None and is_imnm(record, context)
+            and not immunosuppression.steroid_sparing_since(record, start[0]))
+
+
 def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
     consult = orders.service_request(context.patient_id, orders.referral_concept(
         context.valuesets, "306362008",
@@ -292,8 +300,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         window_start = min(window_start, last_run_ended + timedelta(days=1))
         needed += f", or >= {stop_peq:g} mg/day every day since the run at >= {min_peq:g} ended on {last_run_ended}"
     unreadable = [history.unread_named(o) for o in history.unreadable_since(window_start)]
-    prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
-    not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
+    # a treatment-dose TMP/SMX course that is over is no prophylaxis on file: named with those not counted
+    prophylaxis, courses_over = trimethoprim.pjp_protection(record, context)
+    not_counted = "; ".join(filter(None, (
+        ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context)), *courses_over)))
     facts: dict[str, Any] = {
         "peq_today_mg": round(peq_today, 1),
         "peq_given_today_mg": round(history.peq_given_today(), 1),
@@ -361,7 +371,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
         not_counted=immunosuppression.pjp_not_counted_sentence(not_counted),
         regimen=regimen.format(kidney=kidney.says),
-        mtx=MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx else "",
+        mtx=(MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx
+             else MTX_TO_COME_NOTE if _methotrexate_may_start(record, context) else ""),
         paediatric=PAEDIATRIC_NOTE if paediatric else "",
         unreadable=(f"\nNote: the dose of {'; '.join(unreadable)} could not be read and was not counted.\n"
                     if unreadable else ""))

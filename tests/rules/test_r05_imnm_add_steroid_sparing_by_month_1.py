@@ -6,7 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
+from fhir_fixtures.builders import (
+    EGFR,
+    IMNM_SNOMED,
+    METHOTREXATE_2_5,
+    PREDNISONE_20,
+    SNOMED,
+    TMP_SMX_DS,
+    TMP_SMX_SS,
+    Chart,
+)
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
@@ -177,7 +186,56 @@ def test_the_creatinine_window_is_a_site_parameter(kb, today):
 def test_active_cotrimoxazole_is_mentioned(kb, today):
     chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-40)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
-    assert "Co-trimoxazole is active" in card["detail"]
+    detail = " ".join(card["detail"].split())
+    assert "Co-trimoxazole is active at a prophylactic dose" in detail
+    assert "acceptable with a CBC at 1-2 and 4 weeks" in detail
+    assert card["suggestions"][0]["label"].startswith("Methotrexate") and card["suggestions"][0]["isRecommended"]
+
+
+def _methotrexate(card):
+    return next(s for s in card["suggestions"] if s["label"].startswith("Methotrexate"))
+
+
+def test_methotrexate_waits_for_a_treatment_dose_tmp_smx_course(kb, today):
+    """A UTI course of TMP/SMX 160/800 mg twice daily (review 423, s9 'ds'): the card pre-selected methotrexate and
+    said "keep it at a prophylactic dose" though it is a treatment dose, which R11 says to avoid. Graded as R11
+    grades it, methotrexate now waits until the course is over and is not pre-selected."""
+    chart = _chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=-3, end=3, frequency=2)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    detail = " ".join(card["detail"].split())
+    assert "at a **treatment dose**" in detail and "trimethoprim 320 mg/day" in detail
+    assert "**methotrexate waits until the course is over**" in detail and chart.at(3) in detail
+    assert "keep it at a prophylactic dose" not in detail
+    assert _methotrexate(card)["isRecommended"] is False
+    assert not any(s["isRecommended"] for s in card["suggestions"])
+    assert _explain(result)["facts"]["tmp_smx_regimen"] == f"{TMP_SMX_DS[2]}: treatment"
+
+
+def test_methotrexate_waits_when_the_tmp_smx_dose_cannot_be_read(kb, today):
+    """An active TMP/SMX with no dose may be a treatment course (R11 treats it as one it cannot rule out)."""
+    chart = _chart(today).medication(TMP_SMX_DS, None, None, start=-3)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    detail = " ".join(card["detail"].split())
+    assert "dose could not be read" in detail and "methotrexate waits until the course is over" in detail
+    assert _methotrexate(card)["isRecommended"] is False
+
+
+def test_methotrexate_beside_no_pjp_prophylaxis_names_the_tmp_smx_combination(kb, today):
+    """Prednisone 60 mg and no PJP prophylaxis (review 423, s2 'early'): R24 pre-selects TMP/SMX beside this card's
+    methotrexate, and neither named the pair. This card now does, in R24's words; below R24's dose it does not."""
+    card = fired(run(kb, _chart(today).request("patient-view"), today))[RULE]
+    detail = " ".join(card["detail"].split())
+    assert "No PJP prophylaxis is on file" in detail and "If TMP/SMX is started with methotrexate" in detail
+    assert "acceptable with a CBC at 1-2 and 4 weeks, then monthly" in detail
+    tapered = Chart(today, age=52)
+    tapered.condition(IMNM_SNOMED, onset=-65).antibody("anti_hmgcr", "positive", day=-55)
+    tapered.ck(6800, day=-50).ck(2100, day=-3)
+    tapered.medication(PREDNISONE_20, 60, "mg", start=-45, end=-11, status="completed")
+    tapered.medication(PREDNISONE_20, 15, "mg", start=-10)
+    assert "No PJP prophylaxis" not in fired(run(kb, tapered.request("patient-view"), today))[RULE]["detail"]
+    with_prophylaxis = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-40)
+    assert "No PJP prophylaxis" not in fired(run(kb, with_prophylaxis.request("patient-view"), today))[RULE]["detail"]
 
 
 def test_trimethoprim_alone_is_not_offered_atovaquone(kb, today):

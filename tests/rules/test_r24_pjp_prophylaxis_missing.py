@@ -16,7 +16,9 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    ROUTE_ORAL,
     RXNORM,
+    TMP_SMX_DS,
     TMP_SMX_SS,
     UCUM,
     Chart,
@@ -532,3 +534,35 @@ def test_r24_a_prednisone_dose_that_cannot_be_read_is_named_with_what_to_fix(kb,
     assert entry["status"] == "not-evaluable"
     assert entry["reason"] == (f"readable dose of prednisone 20 MG Oral Tablet ({why}) (needed to tell whether "
                                "PEQ has been >= 20 mg/day for 28 days)")
+
+
+def test_a_treatment_course_of_tmp_smx_that_is_over_is_not_prophylaxis_on_file(kb, today):
+    """A UTI course of TMP/SMX 160/800 mg twice daily, D-9 to D-2, completed (review 423, s9b): it fell within the
+    4-week window and R24 stayed quiet ("prophylaxis on file") at 40 mg/day. A finished treatment course is not a
+    prophylactic regimen: the card shows and names it. While the course runs it protects; a prophylactic order
+    that ended within the window still counts."""
+    course = _chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=-9, end=-2, frequency=2, route=ROUTE_ORAL,
+                                      status="completed")
+    result = run(kb, course.request("patient-view"), today)
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    named = f"{TMP_SMX_DS[2]} (a treatment-dose course, over: last given {course.at(-2)})"
+    assert card is not None and entry["facts"]["pjp_prophylaxis"] is None
+    assert entry["facts"]["pjp_prophylaxis_not_counted"] == named
+    assert f"Not counted as current prophylaxis: {named}." in " ".join(card["detail"].split())
+    running = _chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=-3, end=3, frequency=2, route=ROUTE_ORAL)
+    assert _card(kb, running, today) is None
+    prophylactic = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-30, end=-2, status="completed")
+    assert _card(kb, prophylactic, today) is None
+
+
+def test_methotrexate_still_to_come_is_named_beside_tmp_smx(kb, today):
+    """IMNM with no steroid-sparing agent yet (review 423, s2 'early'): R05 pre-selects methotrexate beside this
+    card's TMP/SMX. The card names the pair in the words it uses for methotrexate on the chart; not once a
+    steroid-sparing agent is on file, nor outside IMNM."""
+    detail = " ".join(_card(kb, _chart(today), today)["detail"].split())
+    assert "**Methotrexate may be started** (IMNM with no steroid-sparing agent" in detail
+    assert "acceptable with a CBC at 1-2 and 4 weeks, then monthly" in detail
+    on_mmf = _chart(today).medication("mycophenolate mofetil 500 MG Oral Tablet", 500, "mg", start=-20, frequency=2)
+    assert "may be started" not in _card(kb, on_mmf, today)["detail"]
+    not_imnm = Chart(today, age=52).weight(70, day=-3).medication(PREDNISONE_20, 40, "mg", start=-35)
+    assert "may be started" not in _card(kb, not_imnm, today)["detail"]
