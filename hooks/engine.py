@@ -233,10 +233,10 @@ def _build_cards(result: Evaluation, fired: list[_FiredRule], record: PatientRec
             each.entry["facts"]["not_offered"] = list(outcome.not_offered)
 
 
-def _hold_snoozed(result: Evaluation, fired: list[dict[str, Any]], snoozed: SnoozeLookup) -> set[str]:
+def _hold_snoozed(result: Evaluation, entries: list[dict[str, Any]], snoozed: SnoozeLookup) -> set[str]:
     """The ids of the rules whose card a clinician's recent override snoozes: held back unless critical, before the
     cards are built (a card not shown rules out no other card's suggestion); their explanation says why."""
-    candidates = [entry for entry in fired if entry["indicator"] != "critical"]
+    candidates = [entry for entry in entries if entry["indicator"] != "critical"]
     if not candidates:
         return set()
     reasons = snoozed([e["rule"] for e in candidates])

@@ -395,6 +395,7 @@ def troponin_raised(observation: Observation, context: HookContext) -> bool | No
     return diagnosis.above_upper_limit(observation, diagnosis.TROPONIN_UNIT)
 
 
+@per_record
 def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     """Checkpoint-inhibitor myositis: ICI context and (CK > ULN within 30 d with weakness or myalgia, or a
     myositis/IMNM condition starting after the first ICI dose). Weakness includes the ocular, bulbar and respiratory

@@ -360,8 +360,8 @@ def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:
             for o, how in chart]
 
 
-def keep_and_discontinue(chart: Sequence[tuple[MedicationOrder, str]], *, recommended: bool = False,
-                         drafts: Iterable[str] = ()) -> Suggestion:
+def keep_and_discontinue(chart: Sequence[tuple[MedicationOrder, str]], *, drafts: Iterable[str],
+                         recommended: bool = False) -> Suggestion:
     """Keep the drafts (``drafts``: their references) and stop the chart's orders (``(order, how it is given)``) by
     their reference. Stopping them is right only if the drafts are signed: the suggestion keeps them
     (:attr:`Suggestion.keeps`), so it is not offered where another card advises cancelling one (hooks.reconcile)."""

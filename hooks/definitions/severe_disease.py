@@ -30,13 +30,14 @@ from hooks.record import (
     result_in_text,
     unread_newer,
 )
-from hooks.rule import NotEvaluable, Quiet
+from hooks.rule import HookName, NotEvaluable, Quiet
 from hooks.suppression import suppressed
 from hooks.units import convert
 
 RULE_ID = "imnm-severe-disease-urgent"
 # what R19 reads (the rule's ``needs``): without one of these the engine does not evaluate it
 NEEDS = ("patient", "conditions", "observations", "medications")
+HOOKS: tuple[HookName, ...] = ("patient-view",)  # R19's: its card is in no other hook's response
 CREATININE_UNIT = "mg/dL{creatinine}"  # a umol/L result and a mg/dL one compare in it
 
 
@@ -373,8 +374,8 @@ def needs_urgent_treatment(record: PatientRecord, context: HookContext) -> bool:
 
 
 def card_shows(record: PatientRecord, context: HookContext) -> bool:
-    """Whether R19's card is in this response, as the engine decides it: no gate holds it, its prefetch is all there
-    (its critical card is never snoozed), and it fires (:func:`assess`). Its card then starts the IV pulse and IVIG
-    now: R15 offers no IVIG course of its own beside it."""
-    return (RULE_ID not in suppressed(record, context) and not any(key in record.unavailable for key in NEEDS)
-            and needs_urgent_treatment(record, context))
+    """Whether R19's card is in this response, as the engine decides it: the hook is one it listens to, no gate holds
+    it, its prefetch is all there (its critical card is never snoozed), and it fires (:func:`assess`). Its card then
+    starts the IV pulse and IVIG now: R15 offers no IVIG course of its own beside it, R21 no routine recheck."""
+    return (context.hook in HOOKS and RULE_ID not in suppressed(record, context)
+            and not any(key in record.unavailable for key in NEEDS) and needs_urgent_treatment(record, context))

@@ -14,7 +14,16 @@ from hooks.definitions.cardiac_screen import ORDERS, SEVERE_WORKUP
 from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.pulse_follow_on import OralsOnChart, orals_on_chart
-from hooks.definitions.severe_disease import FEATURE_KINDS, NEEDS, RULE_ID, Aki, Severe, assess, window_aki
+from hooks.definitions.severe_disease import (
+    FEATURE_KINDS,
+    HOOKS,
+    NEEDS,
+    RULE_ID,
+    Aki,
+    Severe,
+    assess,
+    window_aki,
+)
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -46,7 +55,7 @@ RULE = Rule(
     id=RULE_ID,
     number=19,
     title="Severe IMNM: urgent IV pulse and IVIG",
-    hooks=("patient-view",),
+    hooks=HOOKS,
     severities=("critical",),
     needs=NEEDS,
     also_reads=("procedures", "immunizations"),

@@ -113,7 +113,7 @@ class FirstCard:
 def _first_card(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> FirstCard | None:
     """The critical card that leads (:class:`FirstCard`), None when neither does. R19 is a patient-view card: on
     order-sign its card is not in the response. The ICI gate suppresses R19, so never both."""
-    severe = context.hook == "patient-view" and severe_disease.card_shows(record, context)
+    severe = severe_disease.card_shows(record, context)
     ici_myositis = cohorts.ici_myositis(record, context)
     facts.update(severe_card_shows=severe, ici_myositis="; ".join(ici_myositis) or None)
     if severe:
