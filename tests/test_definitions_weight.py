@@ -59,7 +59,7 @@ def test_a_newer_weight_written_as_text_stops_dosing_from_the_older_one(kb, toda
     chart = Chart(today).weight(90, day=-20).observation(WEIGHT, -1, value_string="72 kg (estimated)")
     record, context = record_and_context(kb, chart)
     assert weight.dosing_weight(record, context) is None
-    assert "'72 kg (estimated)' on" in weight.why_not_current(record, "weight", "kg")
+    assert "'72 kg (estimated)' on" in weight.why_not_current(record, context, "weight", "kg")
     refused = Chart(today).weight(90, day=-20).observation(WEIGHT, -1, value_string="Patient refused")
     assert weight.dosing_weight(*record_and_context(kb, refused)).value == 90  # no newer measurement was made
 
@@ -105,7 +105,7 @@ def test_a_weight_no_one_can_have_is_never_dosed_from(kb, today, value, unit, us
 def test_a_newer_implausible_weight_stops_dosing_from_the_older_one_and_says_why(kb, today):
     record, context = record_and_context(kb, Chart(today, age=40).weight(72, day=-10).weight(70, day=-1, unit="g"))
     assert weight.dosing_weight(record, context) is None
-    assert weight.why_not_current(record, "weight", "kg") == (
+    assert weight.why_not_current(record, context, "weight", "kg") == (
         f" (the latest weight, 70 g on {today - timedelta(days=1)}, cannot be read as a weight in kg)")
 
 
@@ -138,7 +138,7 @@ def test_a_body_measurement_written_as_a_bound_is_no_measurement(kb, today, kind
     record, context = record_and_context(kb, chart)
     dosing = weight.dosing_weight if kind == "weight" else weight.dosing_height
     assert dosing(record, context) is None and weight.dosing_bsa(record, context) is None
-    assert f"{comparator}{value} {unit} on" in weight.why_not_current(record, kind, unit)
+    assert f"{comparator}{value} {unit} on" in weight.why_not_current(record, context, kind, unit)
 
 
 def test_the_latest_weight_and_height_are_read_once_per_call(kb, today, monkeypatch):

@@ -29,8 +29,8 @@ def test_an_implausible_weight_is_not_dosed_from_and_says_why(kb, today, age, kg
     assert weight.dosing_bsa(record, context) is None and weight.ivig_dosing_weight(record, context)[0] is None
     implausible = weight.implausible_weight(record, context)
     assert implausible is not None and implausible.startswith(says) and "re-weigh" in implausible
-    assert weight.why_not_current(record, "weight", "kg").startswith(f" (the latest weight, {kg:g} kg on ")
-    assert says in weight.why_not_current(record, "weight", "kg")
+    assert weight.why_not_current(record, context, "weight", "kg").startswith(f" (the latest weight, {kg:g} kg on ")
+    assert says in weight.why_not_current(record, context, "weight", "kg")
     assert any(note.startswith(f"The latest weight, {kg:g} kg on ") and says in note
                for note in weight.warnings(record, context))
 
@@ -69,7 +69,7 @@ def test_a_stale_implausible_weight_is_only_too_old(kb, today):
     record, context = record_and_context(kb, Chart(today, age=54).weight(7, day=-40))
     assert weight.implausible_weight(record, context) is None
     assert weight.dosing_weight(record, context) is None
-    assert weight.why_not_current(record, "weight", "kg").endswith("too old)")
+    assert weight.why_not_current(record, context, "weight", "kg").endswith("too old)")
 
 
 def test_the_bounds_are_site_parameters(tmp_path, today):

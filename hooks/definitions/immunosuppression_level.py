@@ -373,7 +373,7 @@ def paediatric_peq_limit(record: PatientRecord, context: HookContext, t: Thresho
     if weight is None:
         # only a young child may weigh under 10 kg: an older one unweighed is judged at the 20 mg/day
         young = (record.youngest_age_years or 0) < UNDER_10_KG_MAX_AGE_YEARS
-        return (None, "no current weight" + why_not_current(record, "weight", "kg")) if young else None
+        return (None, "no current weight" + why_not_current(record, context, "weight", "kg")) if young else None
     limit = t.paediatric_peq_mg_per_kg * weight.value
     return ((round(limit, 2), f"a child's {t.paediatric_peq_mg_per_kg:g} mg/kg/day at weight {weight.describe('kg')}")
             if limit < t.peq_mg else None)

@@ -396,7 +396,7 @@ def estimate_lacks(record: PatientRecord, context: HookContext) -> NoEstimate | 
         if dosing_height(record, context) is not None:
             return None
         return NoEstimate("height", "bedside Schwartz needs a current height, and there is no current height"
-                          + why_not_current(record, "height", "cm"))
+                          + why_not_current(record, context, "height", "cm"))
     if record.age_years is None:
         return NoEstimate("age", "CKD-EPI 2021 needs the age, and there is no birth date on file")
     return None

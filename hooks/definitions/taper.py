@@ -92,12 +92,12 @@ def _read_with(weight: float | None, orders: Iterable[MedicationOrder]) -> tuple
     return None, ""
 
 
-def _needs_a_weight(record: PatientRecord, order: MedicationOrder) -> str | None:
+def _needs_a_weight(record: PatientRecord, context: HookContext, order: MedicationOrder) -> str | None:
     """'0.5 g/kg with no current weight (latest 70 kg on ..., too old)' for an order with a dose per kg, read
     where no weight compares it (:func:`_read_with`); None for one with none."""
     dose = next((d.dose for d in order.dosages
                  if d.dose is not None and dosing.unit_key(d.dose) in dosing.PER_KG_UNITS), None)
-    return None if dose is None else f"{dose} with no current weight{why_not_current(record, 'weight', 'kg')}"
+    return None if dose is None else f"{dose} with no current weight{why_not_current(record, context, 'weight', 'kg')}"
 
 
 @per_record
@@ -642,12 +642,12 @@ def draft_doses_not_read(record: PatientRecord, context: HookContext,
                 named += _why_not_read([order, *unread_today], weight)
         elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None \
                 and (given := _being_given(record, context, group)):
-            named += _why_not_compared(record, group, order, given, drafts, weight)
+            named += _why_not_compared(record, context, group, order, given, drafts, weight)
     return _named(named)
 
 
-def _why_not_compared(record: PatientRecord, group: str, draft: MedicationOrder, given: Sequence[MedicationOrder],
-                      drafts: Sequence[MedicationOrder], weight: float | None
+def _why_not_compared(record: PatientRecord, context: HookContext, group: str, draft: MedicationOrder,
+                      given: Sequence[MedicationOrder], drafts: Sequence[MedicationOrder], weight: float | None
                       ) -> list[tuple[MedicationOrder, str | None]]:
     """Why a steroid-sparing ``draft`` and the orders of its agent being given (``given``) are not compared, each
     order with its reason: a timing not read (dosing.timing_not_read); a dose per kg where no weight compares them,
@@ -656,7 +656,7 @@ def _why_not_compared(record: PatientRecord, group: str, draft: MedicationOrder,
     compared = [draft, *given]
     read_with, per = _read_with(weight, _ivig_compared(record, drafts) if group == "ivig" else compared)
     named = [(order, dosing.timing_not_read(order) or (None if read_with is not None
-                                                          else _needs_a_weight(record, order)))
+                                                          else _needs_a_weight(record, context, order)))
              for order in compared]
     if group == "ivig" and read_with is not None:
         named.append((draft, _drafted_cycle(draft, read_with, per)[2]))

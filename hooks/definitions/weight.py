@@ -20,8 +20,6 @@ _MEASURE_LOINC = {"weight": "29463-7", "height": "8302-2"}
 
 # The rule whose parameters bound a plausible weight (:func:`implausible_weight`): R33, which asks for a new one
 DOSING_WEIGHT_RULE = "dosing-weight-missing"
-# record.cache key of :func:`implausible_weight`'s answer, for :func:`why_not_current`, which has no context
-_IMPLAUSIBLE_WEIGHT = "weight: latest implausible"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +57,7 @@ def measure_today(context: HookContext, name: str, note: str, priority: str = "r
         priority=priority, note=note))
 
 
-def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
+def why_not_current(record: PatientRecord, context: HookContext, name: str, unit: str) -> str:
     """Why there is no dosing weight (``name`` 'weight') or height, asked once :func:`dosing_weight` or
     :func:`dosing_height` found none, for card text: '(latest 70 kg on ..., too old)', '(the latest weight, 7 kg on
     ..., is implausible for an adult (...): re-weigh)'."""
@@ -67,7 +65,7 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
     if unread is not None:
         return f" (the latest {name}, {unread}, cannot be read as a {name} in {unit})"
     latest = _latest_measure(record, name, unit)
-    implausible = record.cache.get(_IMPLAUSIBLE_WEIGHT) if name == "weight" else None
+    implausible = implausible_weight(record, context) if name == "weight" else None
     if latest is not None and implausible:
         return f" (the latest weight, {latest.describe(unit)}, is {implausible})"
     return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
@@ -162,8 +160,8 @@ def implausible_weight(record: PatientRecord, context: HookContext) -> str | Non
     baby's to the heaviest recorded) and would dose an adult tenfold low: it is read against a current height as a
     BMI (not an infant's: a preterm baby's is below any adult floor), and with none, against an adult's floor, by
     R33's parameters. Like a newer weight that cannot be read, it leaves no dosing weight, an older one included
-    (the patient may have changed). Kept on the record for :func:`why_not_current`, which cards ask without the
-    context."""
+    (the patient may have changed). Worked out once per call: :func:`dosing_weight` and :func:`why_not_current`
+    both ask."""
     measure = _current(record, context, "weight", "kg")
     if measure is None:
         return None
@@ -181,8 +179,6 @@ def implausible_weight(record: PatientRecord, context: HookContext) -> str | Non
     elif adult and measure.value < (floor := limits["implausible_adult_weight_below_kg"]):
         implausible = (f"implausible for an adult (under {floor:g} kg with no current height): re-weigh, and record "
                        "a height to judge it by its BMI")
-    if implausible:
-        record.cache[_IMPLAUSIBLE_WEIGHT] = implausible
     return implausible
 
 
@@ -204,7 +200,7 @@ def missing_weight_or_height(record: PatientRecord, context: HookContext) -> str
     are current. Named one by one: a card that said "no current weight and height" beside a weight from 3 days ago
     was untrue."""
     found = (("weight", "kg", dosing_weight(record, context)), ("height", "cm", dosing_height(record, context)))
-    return " and ".join(f"no current {name}{why_not_current(record, name, unit)}"
+    return " and ".join(f"no current {name}{why_not_current(record, context, name, unit)}"
                         for name, unit, measure in found if measure is None) or None
 
 
@@ -233,7 +229,7 @@ def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi:
     the current weight; None, with the reason, when there is no current weight or obesity cannot be ruled out."""
     weight = dosing_weight(record, context)
     if weight is None:
-        return None, "no current body weight" + why_not_current(record, "weight", "kg")
+        return None, "no current body weight" + why_not_current(record, context, "weight", "kg")
     bmi = current_bmi(record, context)
     if bmi is None:
         return None, f"no current height or BMI, so obesity (BMI >= {obesity_bmi:g}: adjusted body weight) cannot " \

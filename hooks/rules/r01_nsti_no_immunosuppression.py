@@ -95,7 +95,7 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
     per_kg, cap = float(params["vancomycin_load_mg_per_kg"]), float(params["vancomycin_load_max_mg"])
     dosing = weight.dosing_weight(record, context)
     if dosing is None:
-        why = "no current body weight" + weight.why_not_current(record, "weight", "kg")
+        why = "no current body weight" + weight.why_not_current(record, context, "weight", "kg")
         text = (f"Vancomycin {per_kg:g} mg/kg IV loading dose (range 25-30 mg/kg), then pharmacy dosing. "
                 f"Dose not computed: {why}; weigh the patient.")
         wording = (f"vancomycin {per_kg:g} mg/kg IV loading dose then pharmacy dosing (**dose not computed**: {why}; "

@@ -228,7 +228,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     elif dose.mg_per_kg_day is not None:
         dose_line = (f"{dose.mg_per_kg_day:g} mg/kg/day ({dose.basis}); mg/day not computed: no weight in the last "
                      f"{weight.weight_max_age_days(record, context)} days"
-                     f"{weight.why_not_current(record, 'weight', 'kg')}")
+                     f"{weight.why_not_current(record, context, 'weight', 'kg')}")
     else:
         dose_line = f"not readable ({dose.basis})"
     if dose.mg_per_kg_day is not None and dose.mg_per_day is not None:

@@ -232,7 +232,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     weight_kg = dosing.value if dosing else None
     # what the card says when there is none: the window the dosing weight applied (7 days for a child)
     no_weight = (f"no body weight in the last {weight.weight_max_age_days(record, context)} days"
-                 f"{weight.why_not_current(record, 'weight', 'kg')}")
+                 f"{weight.why_not_current(record, context, 'weight', 'kg')}")
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
     bsa = weight.dosing_bsa(record, context)
     # what the patient would take: the drafts and the chart's orders going on beside them; and each alone

@@ -694,8 +694,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         else:
             unchecked.append(f"{name} ({cycle.how}): no body weight within the last "
                              f"{body.weight_max_age_days(record, context)} days"
-                             f"{body.why_not_current(record, 'weight', 'kg')}, so the dose per kg could not be "
-                             "checked (see R33)")
+                             f"{body.why_not_current(record, context, 'weight', 'kg')}, so the dose per kg could not "
+                             "be checked (see R33)")
         ceiling = limit + (0 if cycle.per_kg or weight is None else _rounding_slack(limit, weight.value))
         over = {k: v for k, v in per_kg.items() if v > ceiling}
         if per_kg:

@@ -767,8 +767,8 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     pulse_text += drafted
     if weight is None:
         return (pulse_text + "**Doses could not be computed:** no body weight within the last "
-                f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
-                "weight; give " + (f"{g34_dose} (grade 3-4)" if manage == "G3-4" else
+                f"{weight_max_age_days(record, context)} days{why_not_current(record, context, 'weight', 'kg')}. "
+                "Record a weight; give " + (f"{g34_dose} (grade 3-4)" if manage == "G3-4" else
                                    f"{g2_dose} (grade 2, CK >= 3x ULN)" if g2_steroid else f"by grade: {by_grade}")
                 + "."), pulse_way
     kg = weight.value
