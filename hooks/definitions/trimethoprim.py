@@ -5,7 +5,7 @@ ended course as PJP prophylaxis. Also the one sentence on prophylactic TMP/SMX w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -153,6 +153,12 @@ def chart_regimen(record: PatientRecord, context: HookContext, order: Medication
     dosing = weight.dosing_weight(record, context)
     return tmp_dose(order, dosing.value if dosing else None, context.thresholds.of_rule(THRESHOLDS_RULE),
                     is_paediatric(record, context))
+
+
+def worst_regimen(graded: Iterable[tuple[MedicationOrder, TmpDose]]) -> tuple[MedicationOrder, TmpDose]:
+    """Of orders graded by :func:`chart_regimen` (at least one), the one whose regimen decides: treatment over
+    unknown over prophylactic (a prophylactic order must not hide a treatment course beside it)."""
+    return max(graded, key=lambda g: REGIMEN_RANK[g[1].regimen])
 
 
 def pjp_protection(record: PatientRecord, context: HookContext) -> tuple[list[MedicationOrder], list[str]]:

@@ -228,8 +228,10 @@ def _tmp_course_to_wait_for(record: PatientRecord, context: HookContext, tmp_smx
     pre-selected; None when every active order is prophylactic."""
     graded = [(order, trimethoprim.chart_regimen(record, context, order)) for order in tmp_smx]
     facts["tmp_smx_regimen"] = "; ".join(f"{o.label}: {dose.regimen}" for o, dose in graded) or None
-    order, dose = max(graded, key=lambda g: trimethoprim.REGIMEN_RANK[g[1].regimen], default=(None, None))
-    if order is None or dose is None or dose.regimen == "prophylactic":
+    if not graded:
+        return None
+    order, dose = trimethoprim.worst_regimen(graded)
+    if dose.regimen == "prophylactic":
         return None
     name = "Co-trimoxazole" if immunosuppression.is_co_trimoxazole(order) else "Trimethoprim"
     ends = f", to {order.end.isoformat()}" if order.end is not None and order.end >= record.today else ""

@@ -19,7 +19,7 @@ from hooks.definitions.courses import DueDose, between_doses
 from hooks.definitions.dose_basis import named_with_dose
 from hooks.definitions.immunosuppression import is_co_trimoxazole
 from hooks.definitions.routes import is_local_order, systemic
-from hooks.definitions.trimethoprim import REGIMEN_RANK, tmp_dose
+from hooks.definitions.trimethoprim import chart_regimen, worst_regimen
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
@@ -204,8 +204,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dosing = weight.dosing_weight(record, context)
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
     child = is_paediatric(record, context)
-    doses = [(o, tmp_dose(o, dosing.value if dosing else None, params, child)) for o in tmp_orders]
-    tmp_order, dose = max(doses, key=lambda d: REGIMEN_RANK[d[1].regimen])
+    tmp_order, dose = worst_regimen((o, chart_regimen(record, context, o)) for o in tmp_orders)
     drafted_tmp = tmp_order in tmp_drafts
     # a current order being given first, then a draft (the next dose: it restarts one on hold), then one on hold,
     # then the order given last, between doses
