@@ -587,6 +587,11 @@ def share_step(total: float, days: int, step: float) -> float:
     return step if total / days >= step else 0.1
 
 
+# Each day's share of a suggested IVIG cycle is rounded down to whole 2.5 g vials (R19, R27; 5 g steps took up to 5 g
+# a day off: 2 g/kg at 74 kg over 5 days was 125 g, 16% under)
+IVIG_DAILY_STEP_G = 2.5
+
+
 def daily_share(total: float, days: int, step: float) -> float:
     """A dose per day in whole ``step`` units for ``days`` days whose sum stays within ``total``: the nearest
     step, one step lower when that would overshoot (40 g x 5 days is 200 g, above a 194 g cycle maximum). A share

@@ -197,7 +197,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         basis_kg, basis = ivig_dosing_weight(record, context)
         days = int(params["ivig_days"])
         if basis_kg is not None:
-            per_day = dosing.daily_share(params["ivig_g_per_kg"] * basis_kg, days, 2.5)  # whole 2.5 g vials a day
+            per_day = dosing.daily_share(params["ivig_g_per_kg"] * basis_kg, days, dosing.IVIG_DAILY_STEP_G)
             total = per_day * days
             ivig = (f"**{total:g} g** ({params['ivig_g_per_kg']:g} g/kg on {basis}), given as {per_day:g} g "
                     f"daily for {days} days.")

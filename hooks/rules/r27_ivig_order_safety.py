@@ -519,11 +519,6 @@ def _not_intravenous(order: MedicationOrder) -> str | None:
     return "subcutaneous immunoglobulin, SCIG, by its name" if order.in_group("scig") else None
 
 
-# Each day's share of a suggested cycle is rounded down to whole 2.5 g vials, as R19 rounds its IVIG (5 g steps took
-# up to 5 g a day off: 2 g/kg at 74 kg over 5 days was 125 g, 16% under)
-IVIG_DAILY_STEP_G = 2.5
-
-
 @dataclass(frozen=True, slots=True)
 class Replacement:
     """The IVIG cycle a corrected order gives: ``per_day`` ``unit`` (g, or g/kg as drafted) on ``days`` days, every 4
@@ -542,10 +537,10 @@ def _computed(limit: float, weight_kg: float, basis: str, days: int) -> Replacem
     """``limit`` g/kg per cycle on ``weight_kg`` over ``days`` days, each day's share in whole 2.5 g vials (0.1 g
     below one, a small child: ``dosing.daily_share``), rounded down so the cycle stays within the limit, and said."""
     exact = limit * weight_kg
-    per_day = dosing.daily_share(exact, days, IVIG_DAILY_STEP_G)
-    step = dosing.share_step(exact, days, IVIG_DAILY_STEP_G)
-    rounding = (f"rounded down to {step:g} g a day" if step == IVIG_DAILY_STEP_G
-                else f"below one {IVIG_DAILY_STEP_G:g} g step a day, rounded down to {step:g} g")
+    per_day = dosing.daily_share(exact, days, dosing.IVIG_DAILY_STEP_G)
+    step = dosing.share_step(exact, days, dosing.IVIG_DAILY_STEP_G)
+    rounding = (f"rounded down to {step:g} g a day" if step == dosing.IVIG_DAILY_STEP_G
+                else f"below one {dosing.IVIG_DAILY_STEP_G:g} g step a day, rounded down to {step:g} g")
     grams = round(per_day * days, 6)
     return Replacement(per_day, "g", days, f"{grams:g} g per cycle",
                        f"{limit:g} g/kg x {weight_kg:.1f} kg {basis} = {round(exact, 1):g} g per cycle; given as "
