@@ -25,27 +25,45 @@ sentence which card advises cancelling which draft. Withholding wins whatever th
 gives way to a warning that advises not giving the drug at all): the dose card's finding still stands, and of
 giving the drug at a corrected dose and not giving it, not giving it is the safe side. A card's own replacement
 (R13's reduced azathioprine dose if allopurinol is unavoidable) stays: it is that card's answer to its own finding.
+
+Then the tests and procedures (a created ServiceRequest, by its code) that recommended suggestions of more than one
+card order: a clinician who accepts R15, R24 and R30 would order three CBCs. Each is kept on the card the clinician
+sees first (the most severe, then in rule order, as the engine sorts the cards), and taken off the recommended
+suggestions of the cards after it; a suggestion left with nothing to do is not offered, and the card says in one
+sentence which card orders it. So is a test that a panel ordered on a card seen before includes (a comprehensive
+metabolic panel includes the basic one: lab_orders.INCLUDES). An order repeats only one at least as urgent (a routine
+CBC does not stand in for a stat one), and only a recommended suggestion counts on either side: an alternative may
+order the test again. Medications are not merged: two cards' doses of one drug are not one order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
 
 from hooks.cards import resolvable
+from hooks.definitions.lab_orders import INCLUDED_IN, SHARED
 from hooks.record import MedicationOrder, read_concept
-from hooks.rule import Fired, Rule, Suggestion
+from hooks.rule import SEVERITY_ORDER, Action, Fired, Rule, Suggestion
 from hooks.valuesets import ValueSets
 
 # Where a created order names its drug (orders.medication_request, an Immunization)
 _DRUG_KEYS = ("medicationCodeableConcept", "vaccineCode")
+# FHIR request priority, the least urgent first
+_URGENCY = {"routine": 0, "urgent": 1, "asap": 2, "stat": 3}
+_Code = tuple[str, str]  # (system, code)
+# A test other cards order too is named as they name it ("ALT", not its LOINC display "Alanine aminotransferase
+# [Enzymatic activity/volume] in Serum or Plasma")
+_SHORT_NAMES = {(test.system, test.code): test.label for test in SHARED}
 
 
 @dataclass(frozen=True, slots=True)
 class Reconciled:
-    """A fired outcome with the suggestions another card's withholding takes away removed, and one sentence per
-    suggestion removed (said in its card's detail and explanation)."""
+    """A fired outcome with the suggestions another card's withholding takes away removed, and the orders another
+    card makes removed from its own; one sentence per suggestion removed, and one for the orders (each said in its
+    card's detail and explanation)."""
 
     fired: Fired
     not_offered: tuple[str, ...] = ()
@@ -53,16 +71,17 @@ class Reconciled:
 
 def reconcile(outcomes: Sequence[tuple[Rule, Fired]], drafts: Sequence[MedicationOrder],
               sets: ValueSets) -> list[Reconciled]:
-    """``outcomes``, in order, each without the suggestions that give a draft another card withholds. ``drafts``:
-    the hook's draft orders (only those with a reference an action can name take part); ``sets`` reads the drugs
-    the suggestions order. Cheap where no two cards act on one draft (the common case): nothing is read."""
+    """``outcomes``, in order, each without the suggestions that give a draft another card withholds, then without
+    the tests another card seen before orders. ``drafts``: the hook's draft orders (only those with a reference an
+    action can name take part); ``sets`` reads the drugs the suggestions order. Cheap where no two cards act on one
+    draft nor order one test (the common case): nothing is read but the suggestions."""
     by_reference = {d.reference: d for d in drafts if resolvable(d.reference)}
     contested = _contested(outcomes, by_reference) if by_reference else set()
     withheld = _withheld(outcomes, contested, by_reference, sets) if contested else {}
-    if not withheld:
-        return [Reconciled(fired) for _, fired in outcomes]
-    return [_without_conflicts(index, fired, withheld, by_reference, sets)
-            for index, (_, fired) in enumerate(outcomes)]
+    reconciled = ([_without_conflicts(index, fired, withheld, by_reference, sets)
+                   for index, (_, fired) in enumerate(outcomes)] if withheld
+                  else [Reconciled(fired) for _, fired in outcomes])
+    return _without_repeated_tests([rule for rule, _ in outcomes], reconciled)
 
 
 def _contested(outcomes: Sequence[tuple[Rule, Fired]], drafts: dict[str, MedicationOrder]) -> set[str]:
@@ -157,3 +176,115 @@ def _sentence(suggestion: Suggestion, given: dict[str, dict[int, Rule]], drafts:
         clauses.append(f"{who} advise{'s' if len(cards) == 1 else ''} cancelling {named} "
                        f"(draft{'s' if len(labels) > 1 else ''})")
     return f"'{suggestion.label}': {'; '.join(clauses)}."
+
+
+@dataclass(frozen=True, slots=True)
+class _Test:
+    """A test or procedure that a recommended suggestion creates: the action, its codes, urgency and name."""
+
+    action: Action
+    codes: frozenset[_Code]
+    urgency: int
+    name: str
+
+
+def _without_repeated_tests(rules: Sequence[Rule], reconciled: list[Reconciled]) -> list[Reconciled]:
+    """``reconciled`` with each test that recommended suggestions of several cards order kept on the card seen first
+    only (``rules``: each card's rule)."""
+    if not _may_repeat([each.fired for each in reconciled]):
+        return reconciled
+    tests = [_tests(each.fired) for each in reconciled]
+    # as engine.evaluate shows the cards: the most severe first, then in rule order (sorted is stable)
+    seen_first = sorted(range(len(reconciled)), key=lambda i: -SEVERITY_ORDER[reconciled[i].fired.severity])
+    ordered: dict[_Code, list[tuple[int, _Test]]] = {}  # the tests kept, by code, with their card's place
+    out = list(reconciled)
+    for index in seen_first:
+        repeats = {id(test.action): (test, *held) for test in tests[index]
+                   if (held := _ordered_before(test, ordered)) is not None}
+        for test in tests[index]:
+            if id(test.action) not in repeats:
+                for code in test.codes:
+                    ordered.setdefault(code, []).append((index, test))
+        if repeats:
+            out[index] = _without_repeats(out[index], repeats, rules)
+    return out
+
+
+def _may_repeat(cards: Sequence[Fired]) -> bool:
+    """Whether recommended suggestions of two cards may order one test (by its codes alone): most responses have no
+    such pair, and nothing more is read for them."""
+    seen: set[_Code] = set()
+    for fired in cards:
+        codes = {(coding.get("system"), coding.get("code")) for s in fired.suggestions if s.is_recommended
+                 for a in s.actions if a.type == "create" and a.resource
+                 and a.resource.get("resourceType") == "ServiceRequest"
+                 for coding in (a.resource.get("code") or {}).get("coding", ())}
+        if not seen.isdisjoint(codes):
+            return True
+        seen |= codes
+    return any(not INCLUDED_IN.get(code, frozenset()).isdisjoint(seen) for code in seen)
+
+
+def _tests(fired: Fired) -> list[_Test]:
+    """The coded ServiceRequests the card's recommended suggestions create (of those the card shows: cards.build
+    leaves out one that cannot name a draft it cancels)."""
+    return [test for suggestion in fired.suggestions
+            if suggestion.is_recommended and all(a.type != "delete" or resolvable(a.resource_id or "")
+                                                 for a in suggestion.actions)
+            for action in suggestion.actions if (test := _test(action)) is not None]
+
+
+def _test(action: Action) -> _Test | None:
+    resource = action.resource
+    if action.type != "create" or resource is None or resource.get("resourceType") != "ServiceRequest":
+        return None
+    concept: Mapping[str, Any] = resource.get("code") or {}
+    codings = concept.get("coding") or ()
+    codes = frozenset((c["system"], c["code"]) for c in codings if c.get("system") and c.get("code"))
+    if not codes:  # a text-only order (an MMT-8, a clinic visit) is not matched by its words
+        return None
+    name = next((_SHORT_NAMES[code] for code in codes if code in _SHORT_NAMES), None) or concept.get("text") or \
+        next((c["display"] for c in codings if c.get("display")), action.description)
+    return _Test(action, codes, _URGENCY.get(resource.get("priority", "routine"), 0), name)
+
+
+def _ordered_before(test: _Test, ordered: Mapping[_Code, list[tuple[int, _Test]]]) -> tuple[int, _Test] | None:
+    """The test kept on a card seen before that gives ``test`` (the same code, else a panel that includes it), at
+    least as urgent, with its card's place; None if there is none."""
+    same = (kept for code in test.codes for kept in ordered.get(code, ()))
+    panels = (kept for code in test.codes for panel in INCLUDED_IN.get(code, ()) for kept in ordered.get(panel, ()))
+    return next(((index, kept) for index, kept in chain(same, panels) if kept.urgency >= test.urgency), None)
+
+
+def _without_repeats(reconciled: Reconciled, repeats: Mapping[int, tuple[_Test, int, _Test]],
+                     rules: Sequence[Rule]) -> Reconciled:
+    """The card without the ``repeats`` (by id of their action: the test, and the card's place and test that give
+    it) in its recommended suggestions; one left with no action is not offered."""
+    fired = reconciled.fired
+    offered = []
+    for suggestion in fired.suggestions:
+        actions = [a for a in suggestion.actions if not suggestion.is_recommended or id(a) not in repeats]
+        if len(actions) == len(suggestion.actions):
+            offered.append(suggestion)
+        elif actions:
+            offered.append(replace(suggestion, actions=actions))
+    sentence = _ordered_elsewhere(repeats.values(), rules)
+    return Reconciled(replace(fired, suggestions=offered,
+                              detail=f"{fired.detail.rstrip()}\n\n**Ordered on another card:** {sentence}"),
+                      (*reconciled.not_offered, f"Ordered on another card: {sentence}"))
+
+
+def _ordered_elsewhere(repeats: Iterable[tuple[_Test, int, _Test]], rules: Sequence[Rule]) -> str:
+    """"CBC with differential is offered on R15 (Anti-HMGCR IMNM: ...); Basic metabolic panel is part of the
+    Comprehensive metabolic panel offered on R30 (...)." The tests named are grouped by the order that gives them."""
+    by_giver: dict[tuple[int, str | None], list[str]] = {}
+    for test, index, kept in repeats:
+        panel = None if test.codes & kept.codes else kept.name
+        by_giver.setdefault((index, panel), []).append(test.name)
+    clauses = []
+    for (index, panel), names in by_giver.items():
+        *others, last = dict.fromkeys(names)
+        where = f"part of the {panel} offered" if panel else "offered"
+        clauses.append(f"{', '.join(others)}{' and ' if others else ''}{last} {'are' if others else 'is'} {where} on "
+                       f"{rules[index].code} ({rules[index].title})")
+    return f"{'; '.join(clauses)}."

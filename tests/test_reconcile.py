@@ -1,5 +1,7 @@
 """hooks.reconcile through the engine: a suggestion that gives a draft another card advises not giving is not offered
-(review 422: R01/R02 beside R06-R08, R21 beside R06, R13 beside R12), its card says why, and nothing else changes."""
+(review 422: R01/R02 beside R06-R08, R21 beside R06, R13 beside R12), its card says why, and nothing else changes; a
+test that recommended suggestions of several cards order is kept on the card seen first (review 423: one CBC on R15,
+R24 and R30)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,12 @@ from fhir_fixtures.builders import (
 from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import NUDT15, TPMT_GENOTYPE
 from fhir_fixtures.r13_aza_xanthine_oxidase_interaction import ALLOPURINOL
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from fhir_fixtures.r22_imnm_ck_monitoring_due import stable_chart
 from hooks import engine
-from hooks.reconcile import Reconciled
+from hooks.definitions import lab_orders
+from hooks.definitions.lab_orders import LabTest
+from hooks.reconcile import Reconciled, reconcile
+from hooks.rule import Action, Fired, Rule, Severity, Suggestion
 from tests.conftest import explained, fired, run
 
 NSTI = "nsti-no-immunosuppression"
@@ -228,3 +234,167 @@ def test_a_draft_cancelled_for_its_schedule_is_not_withheld_from_a_weekly_replac
     cards = fired(run(kb, chart.request("order-sign"), today))
     assert MTX_DAILY in cards and _labels(cards["mtx-weekly-dose-range"])
     assert "Not offered" not in cards["mtx-weekly-dose-range"]["detail"]
+
+
+# ------------------------------------------------------------------ a test ordered on several cards (review 423)
+
+IVIG = "hmgcr-add-ivig-inadequate-response"
+PJP = "pjp-prophylaxis-missing"
+CANCER = "imnm-cancer-screening"
+CK_DUE = "imnm-ck-monitoring-due"
+CMP = LabTest("Comprehensive metabolic panel", "cmp", lab_orders.CMP_LOINC)
+
+
+def _actions(card: dict[str, Any], recommended: bool = True) -> list[tuple[str, str | None]]:
+    """The actions of the card's (recommended, or other) suggestions: description, and the code of a ServiceRequest."""
+    return [(a["description"], a["resource"]["code"]["coding"][0]["code"]
+             if a["type"] == "create" and a["resource"]["resourceType"] == "ServiceRequest"
+             and a["resource"]["code"].get("coding") else None)
+            for s in card.get("suggestions", []) if s["isRecommended"] == recommended for a in s["actions"]]
+
+
+def _codes(card: dict[str, Any]) -> list[str]:
+    """The codes of the ServiceRequests the card's recommended suggestions create."""
+    return [code for _, code in _actions(card) if code is not None]
+
+
+def test_a_cbc_three_cards_pre_select_is_ordered_on_the_card_seen_first(kb, today, unreconciled):
+    """Review 423 s1.py: R15 (IVIG), R24 (TMP/SMX) and R30 (cancer screen), all warnings, each pre-selected a CBC with
+    differential: accepting all three ordered three. R15 comes first (rule order) and keeps it."""
+    request = fhir_fixtures.get("story-hmgcr-month-7-ck-high-statin-still-listed").request(today)
+    before = fired(unreconciled(kb, request, today))
+    result = run(kb, request, today)
+    cards = fired(result)
+    assert all(lab_orders.CBC.code in _codes(before[rule_id]) for rule_id in (IVIG, PJP, CANCER))
+    assert _without_uuids(cards[IVIG]) == _without_uuids(before[IVIG])
+    said = "CBC with differential is offered on R15 (Anti-HMGCR IMNM: add IVIG for an inadequate response)."
+    for rule_id in (PJP, CANCER):
+        # only the CBC is taken away (the TMP/SMX is still pre-selected), and an alternative may repeat it
+        assert _actions(cards[rule_id]) == [a for a in _actions(before[rule_id]) if a[1] != lab_orders.CBC.code]
+        assert _actions(cards[rule_id], recommended=False) == _actions(before[rule_id], recommended=False)
+        assert _labels(cards[rule_id]) == _labels(before[rule_id])  # every suggestion still does something
+        assert cards[rule_id]["detail"].count(f"**Ordered on another card:** {said}") == 1
+        assert explained(result, rule_id)["facts"]["not_offered"] == [f"Ordered on another card: {said}"]
+    order = [c["source"]["topic"]["code"] for c in result.cards]
+    assert order.index(IVIG) < order.index(PJP) < order.index(CANCER)
+    assert lab_orders.CMP_LOINC in _codes(cards[CANCER])  # R30 orders the panel lab_orders.INCLUDES names
+
+
+def test_liver_tests_a_panel_on_a_card_seen_before_includes_are_not_ordered_again(kb, today, unreconciled):
+    """R30's CMP (warning) reports ALT and AST: R22 (info, seen after it) orders CK and GGT only."""
+    request = stable_chart(today, -91).request("patient-view")
+    before = fired(unreconciled(kb, request, today))
+    cards = fired(run(kb, request, today))
+    assert {lab_orders.ALT.code, lab_orders.AST.code} <= set(_codes(before[CK_DUE]))
+    assert _codes(cards[CK_DUE]) == [code for code in _codes(before[CK_DUE])
+                                     if code not in (lab_orders.ALT.code, lab_orders.AST.code)]
+    assert ("**Ordered on another card:** ALT and AST are part of the Comprehensive metabolic panel (CMP) offered on "
+            "R30 (Cancer screening in anti-HMGCR or seronegative IMNM).") in cards[CK_DUE]["detail"]
+    assert _without_uuids(cards[CANCER]) == _without_uuids(before[CANCER])
+
+
+def _rule(number: int) -> Rule:
+    return Rule(id=f"rule-{number}", number=number, title=f"Rule {number}", hooks=("patient-view",), sources=(),
+                summary="", severities=("info", "warning", "critical"))
+
+
+def _order(test: LabTest, priority: str = "routine") -> Action:
+    return Action("create", test.label, resource={
+        "resourceType": "ServiceRequest", "priority": priority,
+        "code": {"coding": [{"system": test.system, "code": test.code}], "text": test.text or test.label}})
+
+
+def _drug() -> Action:
+    return Action("create", "TMP/SMX", resource={"resourceType": "MedicationRequest",
+                                                 "medicationCodeableConcept": {"text": "TMP/SMX 80/400 mg"}})
+
+
+def _card(severity: Severity, *suggestions: Suggestion) -> Fired:
+    return Fired(severity, "summary", "Finding.", suggestions=list(suggestions))
+
+
+def _offered(outcome: Reconciled) -> list[tuple[str, bool, list[str]]]:
+    return [(s.label, s.is_recommended, [a.description for a in s.actions]) for s in outcome.fired.suggestions]
+
+
+def _reconciled(kb, *cards: Fired) -> list[Reconciled]:
+    return reconcile([(_rule(number), card) for number, card in enumerate(cards, 1)], [], kb.valuesets)
+
+
+def test_a_critical_card_keeps_the_test_a_warning_before_it_in_rule_order_also_orders(kb):
+    """Seen first is the most severe, then the first in rule order: R01 (warning) gives way to R02 (critical), and
+    R03 (warning) to R02 too; R01's suggestion with nothing left to do is not offered, and its card says why."""
+    r01 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True),
+                Suggestion("ESR", [_order(lab_orders.ESR)], is_recommended=True))
+    r02 = _card("critical", Suggestion("CBC and CRP", [_order(lab_orders.CBC), _order(lab_orders.CRP)],
+                                       is_recommended=True))
+    r03 = _card("warning", Suggestion("TMP/SMX with a CBC", [_drug(), _order(lab_orders.CBC)], is_recommended=True))
+    first, second, third = _reconciled(kb, r01, r02, r03)
+    assert second.fired is r02 and not second.not_offered
+    assert _offered(first) == [("ESR", True, ["ESR"])]
+    assert _offered(third) == [("TMP/SMX with a CBC", True, ["TMP/SMX"])]
+    said = "Ordered on another card: CBC with differential is offered on R02 (Rule 2)."
+    for outcome in (first, third):
+        assert outcome.not_offered == (said,)
+        assert outcome.fired.detail == f"Finding.\n\n**{said.replace(':', ':**', 1)}"
+        assert outcome.fired.severity == "warning"
+
+
+def test_a_card_left_with_no_suggestion_still_shows_and_says_why(kb):
+    r01 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True))
+    r02 = _card("info", Suggestion("CBC and CK", [_order(lab_orders.CBC)], is_recommended=True))
+    _, second = _reconciled(kb, r01, r02)
+    assert second.fired.suggestions == []
+    assert "**Ordered on another card:** CBC with differential is offered on R01 (Rule 1)." in second.fired.detail
+
+
+def test_only_recommended_suggestions_count_on_either_side(kb):
+    """An alternative on the card seen first orders nothing unless taken; one on a later card may repeat the test.
+    Medications and text-only orders are not merged."""
+    visit = Action("create", "Clinic visit", resource={"resourceType": "ServiceRequest", "priority": "routine",
+                                                      "code": {"text": "Clinic visit within 2 weeks"}})
+    r01 = _card("warning", Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]),
+                Suggestion("TMP/SMX and a visit", [_drug(), visit], is_recommended=True))
+    r02 = _card("warning", Suggestion("CBC, TMP/SMX and a visit", [_order(lab_orders.CBC), _drug(), visit],
+                                      is_recommended=True),
+                Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]))
+    r03 = _card("info", Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]))
+    first, second, third = _reconciled(kb, r01, r02, r03)
+    assert first.fired is r01 and second.fired is r02 and third.fired is r03
+
+
+def test_a_test_repeats_only_one_at_least_as_urgent(kb):
+    """A routine CBC on the card seen first does not stand in for a stat one: both stay. A stat one stands in for a
+    routine one."""
+    routine_first = _reconciled(kb, _card("critical", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True)),
+                                _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, "stat")],
+                                                            is_recommended=True)))
+    assert not any(outcome.not_offered for outcome in routine_first)
+    stat_first = _reconciled(kb, _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, "stat")],
+                                                             is_recommended=True)),
+                             _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, "urgent")],
+                                                         is_recommended=True)))
+    assert stat_first[1].fired.suggestions == []
+
+
+def test_a_panel_gives_the_tests_it_includes_to_the_cards_after_it_only(kb):
+    """A CMP seen first includes the BMP and ALT of a later card; a BMP seen first is not a CMP."""
+    cmp_first = _reconciled(kb, _card("warning", Suggestion("CMP", [_order(CMP)], is_recommended=True)),
+                            _card("info", Suggestion("BMP, ALT and GGT", [
+                                _order(lab_orders.BMP), _order(lab_orders.ALT), _order(lab_orders.GGT)],
+                                is_recommended=True)))
+    assert _offered(cmp_first[1]) == [("BMP, ALT and GGT", True, ["GGT"])]
+    assert cmp_first[1].not_offered == ("Ordered on another card: Basic metabolic panel and ALT are part of the "
+                                        "Comprehensive metabolic panel offered on R01 (Rule 1).",)
+    bmp_first = _reconciled(kb, _card("warning", Suggestion("BMP", [_order(lab_orders.BMP)], is_recommended=True)),
+                            _card("info", Suggestion("CMP", [_order(CMP)], is_recommended=True)))
+    assert not any(outcome.not_offered for outcome in bmp_first)
+
+
+def test_a_suggestion_the_card_cannot_show_orders_nothing(kb):
+    """cards.build leaves out a suggestion that cancels a draft sent without an id: its CBC is not on the card, so
+    the later card keeps its own."""
+    unnamed = Action("delete", "Cancel the draft", resource_id="MedicationRequest/")
+    r01 = _card("critical", Suggestion("Replace, with a CBC", [unnamed, _order(lab_orders.CBC)], is_recommended=True))
+    r02 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True))
+    assert [outcome.fired for outcome in _reconciled(kb, r01, r02)] == [r01, r02]

@@ -3,8 +3,6 @@ its own when R19's card is held back), and R04 keeps its own, unselected, naming
 
 from __future__ import annotations
 
-import pytest
-
 from fhir_fixtures.builders import IBM_ICD, IVIG_CVX, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA, MYOCARDITIS, TROPONIN_I_HS, severe_chart
 from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
@@ -60,14 +58,22 @@ def _ibm(today) -> Chart:
     return chart.antibody("anti_srp", "positive", day=-30).antibody("anti_hmgcr", "negative", day=-30)
 
 
-@pytest.mark.parametrize(("held_back", "gate"), [
-    (lambda today: _ici(severe_chart(today)), "ici-myositis"),
-    (_ibm, "ibm-immunosuppression-futile"),
-], ids=["ici", "ibm"])
-def test_r20_orders_its_screen_when_a_gate_holds_r19_back(kb, today, held_back, gate):
-    cards, result = _cards(kb, held_back(today).condition(DYSPHAGIA, onset=-5), today)
-    assert explained(result, R19)["reason"].startswith(f"suppressed by {gate}")
+def test_r20_orders_its_screen_when_the_ibm_gate_holds_r19_back(kb, today):
+    cards, result = _cards(kb, _ibm(today).condition(DYSPHAGIA, onset=-5), today)
+    assert explained(result, R19)["reason"].startswith("suppressed by ibm-immunosuppression-futile")
     assert [a["description"] for a in cards[R20]["suggestions"][0]["actions"]] == SCREEN
+    assert "not offered again" not in cards[R20]["detail"]
+
+
+def test_the_ici_card_that_holds_r19_back_orders_r20_s_screen_stat(kb, today):
+    """R31 (critical) pre-selects the same four tests stat or urgently: hooks.reconcile keeps them there, and R20
+    says where they are."""
+    cards, result = _cards(kb, _ici(severe_chart(today)).condition(DYSPHAGIA, onset=-5), today)
+    assert explained(result, R19)["reason"].startswith("suppressed by ici-myositis")
+    assert not cards[R20].get("suggestions") and cards[R20]["indicator"] == "warning"
+    assert ("**Ordered on another card:** 12-lead ECG, High-sensitivity troponin I, NT-proBNP and Transthoracic "
+            "echocardiogram are offered on R31 (Checkpoint-inhibitor myositis: rule out myocarditis).") \
+        in cards[R20]["detail"]
     assert "not offered again" not in cards[R20]["detail"]
 
 
