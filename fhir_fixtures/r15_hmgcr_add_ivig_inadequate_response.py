@@ -1,5 +1,5 @@
 """Fixtures for R15 hmgcr-add-ivig-inadequate-response: month-6 edge, combination length, IVIG window, maintenance
-IVIG between cycles, CK age."""
+IVIG between cycles, CK age; a CK rising on taper from a nadir that responded (R21's relapse) or never did."""
 
 from datetime import date
 from typing import Any
@@ -7,6 +7,7 @@ from typing import Any
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import RULE as RELAPSE
 
 RULE = "hmgcr-add-ivig-inadequate-response"
 SEVERE = "imnm-severe-disease-urgent"
@@ -136,3 +137,36 @@ def srp(today: date) -> dict[str, Any]:
     chart.medication(PREDNISONE_20, 60, "mg", start=-200)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-170, period=1, period_unit="wk")
     return chart.request("patient-view")
+
+
+def hmgcr_after_a_response(today: date, nadir_ck: float = 400, latest_ck: float = 1900, taper: bool = True) -> Chart:
+    """Anti-HMGCR IMNM (review 423, s1): prednisone 60 mg from D-210, then 40 mg (D-120) and 20 mg from D-60
+    (``taper``; else 20 mg from D-120: no reduction within 90 days); weekly methotrexate from D-200. CK 9,000 ->
+    1,500 -> ``nadir_ck`` (D-90) -> ``latest_ck`` (D-4)."""
+    chart = Chart(today, age=62, sex="female").condition(IMNM_SNOMED, onset=-225)
+    chart.antibody("anti_hmgcr", "positive", day=-215).antibody("anti_srp", "negative", day=-215)
+    chart.ck(9000, day=-214).ck(1500, day=-150).ck(nadir_ck, day=-90).ck(latest_ck, day=-4)
+    chart.weight(72, day=-4).height(160, day=-100)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-210, end=-121, status="completed")
+    if taper:
+        chart.medication(PREDNISONE_20, 40, "mg", start=-120, end=-61, status="completed")
+        chart.medication(PREDNISONE_20, 20, "mg", start=-60)
+    else:
+        chart.medication(PREDNISONE_20, 20, "mg", start=-120)
+    return chart.medication(METHOTREXATE_2_5, 20, "mg", start=-200, period=1, period_unit="wk", day_of_week=["mon"])
+
+
+@fixture("r15-fires-relapse-from-a-responded-nadir", hook="patient-view",
+         story="Month 7: CK 9,000 came down to 400 U/L, then rose to 1,900 after prednisone was lowered to 20 mg. The "
+               "CK responded: R15 says possible relapse, not an inadequate response, gives way to R21's recheck and "
+               "leaves IVIG unselected.", fires={RULE, RELAPSE}, indicators={RULE: "warning", RELAPSE: "warning"})
+def relapse_from_responded_nadir(today: date) -> dict[str, Any]:
+    return hmgcr_after_a_response(today).request("patient-view")
+
+
+@fixture("r15-fires-never-responded-and-rising-on-taper", hook="patient-view",
+         story="Month 7: CK 9,000 came down to 800 U/L at best (above 3 x ULN: never an adequate response) and rose "
+               "to 1,900 on taper: an inadequate response whatever the relapse card (R21) says; IVIG stays "
+               "pre-selected.", fires={RULE, RELAPSE})
+def never_responded_rising(today: date) -> dict[str, Any]:
+    return hmgcr_after_a_response(today, nadir_ck=800).request("patient-view")

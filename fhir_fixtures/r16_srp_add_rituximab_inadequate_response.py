@@ -1,4 +1,5 @@
-"""Fixtures for R16 srp-add-rituximab-inadequate-response: month-3 edge, 60-day combination, 12-month window."""
+"""Fixtures for R16 srp-add-rituximab-inadequate-response: month-3 edge, 60-day combination, 12-month window; the HBV
+screen pre-selected while rituximab waits for it; a CK rising on taper from a nadir that responded (R21's relapse)."""
 
 from datetime import date
 from typing import Any
@@ -13,6 +14,7 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     Chart,
 )
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import RULE as RELAPSE
 
 RULE = "srp-add-rituximab-inadequate-response"
 
@@ -112,3 +114,18 @@ def hmgcr(today: date) -> dict[str, Any]:
     chart.medication(PREDNISONE_20, 60, "mg", start=-120)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk")
     return chart.request("patient-view")
+
+
+@fixture("r16-fires-hbv-screen-pre-selected", hook="patient-view",
+         story="No HBsAg or anti-HBc on file: rituximab waits for the screen, and the screen (HBsAg, anti-HBc) is the "
+               "card's pre-selected action (review 423: nothing was).", fires={RULE})
+def hbv_screen_missing(today: date) -> dict[str, Any]:
+    return srp_on_two_agents(today).without_observations("5196-1", "16933-4").request("patient-view")
+
+
+@fixture("r16-fires-relapse-from-a-responded-nadir", hook="patient-view",
+         story="CK 12,000 came down to 400 U/L, then rose to 3,200 after prednisone was lowered to 20 mg: a possible "
+               "relapse (R21), not an inadequate response; rituximab is offered, not pre-selected.",
+         fires={RULE, RELAPSE})
+def relapse_from_responded_nadir(today: date) -> dict[str, Any]:
+    return srp_on_two_agents(today).ck(400, day=-40).request("patient-view")

@@ -1,5 +1,5 @@
 """Fixtures for R17 imnm-refractory-next-line: IVIG length and cycles (maintenance between cycles), rituximab
-timing, next step by subtype."""
+timing, next step by subtype; a CK that responded and rises while IVIG is spaced out (R21's relapse, not refractory)."""
 
 from datetime import date
 from typing import Any
@@ -15,6 +15,8 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     Chart,
 )
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import RULE as RELAPSE
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import re_treated_flare_chart
 
 RULE = "imnm-refractory-next-line"
 
@@ -127,3 +129,11 @@ def maintenance_overdue(today: date) -> dict[str, Any]:
          story="On IVIG for 100 days, CK down to 400 U/L.", quiet={RULE})
 def responded(today: date) -> dict[str, Any]:
     return on_ivig(refractory(today, latest_ck=400), -100).request("patient-view")
+
+
+@fixture("r17-fires-relapse-on-ivig-spacing-not-refractory", hook="patient-view",
+         story="Seronegative IMNM: a flare on IVIG every 4 weeks came down to 250 U/L, then IVIG was spaced to 8 weeks "
+               "and prednisone lowered; CK 650 U/L. The CK responded: R17 says possible relapse, not refractory, "
+               "gives way to R21 and pre-selects no referral.", fires={RULE, RELAPSE})
+def relapse_on_ivig_spacing(today: date) -> dict[str, Any]:
+    return re_treated_flare_chart(today, 650).request("patient-view")

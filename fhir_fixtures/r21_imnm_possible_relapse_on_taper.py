@@ -468,3 +468,41 @@ def fires_severe_card_first(today: date) -> dict[str, Any]:
          fires={RULE, "ici-myositis"}, indicators={RULE: "warning", "ici-myositis": "critical"})
 def fires_ici_myositis_card_first(today: date) -> dict[str, Any]:
     return on_checkpoint_inhibitor_chart(today).request("patient-view")
+
+
+MMF = (RXNORM, "200060", "mycophenolate mofetil 500 MG Oral Tablet")
+
+
+def re_treated_flare_chart(today: date, latest_ck: float) -> Chart:
+    """Seronegative IMNM (review 423, s3): prednisone from D-730 tapered off by D-420, mycophenolate throughout (one
+    episode, T_tx D-730); CK 11,000 -> nadir 150 in remission (D-500). A flare to 5,200 on D-205 re-treated with
+    prednisone 40 mg and IVIG every 4 weeks came down to 250 (D-90); prednisone lowered to 10 mg on D-40 and IVIG
+    spaced to 8 weeks (last cycle D-22); ``latest_ck`` on D-5."""
+    chart = Chart(today, age=57, sex="male").condition(IMNM_SNOMED, onset=-740)
+    chart.antibody("anti_hmgcr", "negative", day=-735).antibody("anti_srp", "negative", day=-735)
+    chart.ck(11000, day=-736).ck(900, day=-650).ck(150, day=-500).ck(180, day=-300).ck(5200, day=-205)
+    chart.ck(1200, day=-150).ck(250, day=-90).ck(300, day=-45).ck(latest_ck, day=-5)
+    chart.weight(88, day=-5).height(178, day=-100)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-730, end=-600, status="completed")
+    chart.medication(PREDNISONE_20, 30, "mg", start=-599, end=-500, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-499, end=-420, status="completed")
+    chart.medication(MMF, 1500, "mg", start=-700, frequency=2)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200, end=-101, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-100, end=-41, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-40)
+    return chart.ivig_cycles((-190, 1, 2), (-162, 1, 2), (-134, 1, 2), (-106, 1, 2), (-78, 1, 2), (-22, 1, 2))
+
+
+@fixture("r21-fires-flare-re-treated-nadir-of-this-flare", hook="patient-view",
+         story="A flare re-treated within the episode came down to 250 U/L; prednisone lowered and IVIG spaced to 8 "
+               "weeks since; CK 650 U/L: 2.6x this flare's nadir 250 (not 4.3x the remission's 150). The plan names "
+               "the IVIG interval to restore as well as the glucocorticoid dose.", fires={RULE})
+def fires_re_treated_flare(today: date) -> dict[str, Any]:
+    return re_treated_flare_chart(today, 650).request("patient-view")
+
+
+@fixture("r21-quiet-under-2x-the-nadir-of-this-flare", hook="patient-view",
+         story="The same flare, CK 400 U/L: 1.6x this flare's nadir 250. Against the remission's 150 before the "
+               "flare (2.7x) it was called a relapse.", quiet={RULE})
+def quiet_re_treated_flare(today: date) -> dict[str, Any]:
+    return re_treated_flare_chart(today, 400).request("patient-view")

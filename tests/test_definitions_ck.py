@@ -262,3 +262,32 @@ def test_a_ck_below_one_unit_is_not_read(kb, today):
     """A CK of 5e-324 U/L as the nadir made the ratio to it Infinity: it is no measurement."""
     chart = Chart(today).ck(5e-324, day=-30).ck(400, day=-2)
     assert [p.value for p in ck.series(*record_and_context(kb, chart))] == [400]
+
+
+def test_the_nadir_is_the_current_flares_once_an_earlier_flare_came_down(kb, today):
+    """Review 423 (s3): a flare (5,200 U/L) re-treated within the episode came down to 250; the nadir was the 150 of
+    the remission before it, so a CK of 400 (1.6x the flare's nadir) read as a relapse (2.7x)."""
+    t_tx = today - timedelta(days=730)
+    chart = Chart(today).ck(11000, day=-736).ck(900, day=-650).ck(150, day=-500).ck(5200, day=-205)
+    chart.ck(1200, day=-150).ck(250, day=-90).ck(300, day=-45).ck(400, day=-5)
+    nadir = ck.nadir(ck.series(*record_and_context(kb, chart)), t_tx)
+    assert nadir is not None and str(nadir) == f"250 U/L on {chart.at(-90)} (ULN 200)"
+    # a flare still going (not yet below 3 x ULN and half its height) leaves the nadir before it
+    going = Chart(today).ck(11000, day=-736).ck(150, day=-500).ck(2000, day=-40).ck(1900, day=-20).ck(3000, day=-2)
+    assert ck.nadir(ck.series(*record_and_context(kb, going)), t_tx).span == ck.Span(150, 150)
+    # nor is a flare taken to have come down on a bound that leaves it open ('<1,000' may be above 600)
+    bound = Chart(today).ck(11000, day=-736).ck(150, day=-500).ck(5200, day=-205)
+    bound.observation(CK, -90, value=1000, comparator="<", unit="U/L", high=200).ck(800, day=-2)
+    assert ck.nadir(ck.series(*record_and_context(kb, bound)), t_tx).span.most == 150
+
+
+def test_a_nadir_that_was_an_adequate_response_is_one_the_ck_responded_at(kb, today):
+    """9,000 -> 400 (below 3 x ULN, a 96% fall) responded, whatever came after; 9,000 -> 800 did not (above 3 x
+    ULN); with no peak a nadir above the ULN cannot be judged."""
+    t_tx = today - timedelta(days=210)
+    for nadir_ck, expected in ((400, 400), (800, None)):
+        chart = Chart(today).ck(9000, day=-214).ck(1500, day=-150).ck(nadir_ck, day=-90).ck(1900, day=-4)
+        found = ck.responded(ck.series(*record_and_context(kb, chart)), t_tx)
+        assert (found and found.span.least) == expected
+    no_peak = Chart(today).ck(400, day=-90).ck(1900, day=-4)
+    assert ck.responded(ck.series(*record_and_context(kb, no_peak)), t_tx) is None

@@ -4,7 +4,7 @@ CK exactly when R22 asks for one on its behalf."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import pytest
@@ -12,7 +12,9 @@ import pytest
 from fhir_fixtures.builders import Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from hooks.definitions import ck, escalation, taper
 from tests.conftest import run, with_params
+from tests.definitions_support import record_and_context
 
 R22 = "imnm-ck-monitoring-due"
 
@@ -61,3 +63,25 @@ def test_a_row_whose_subtype_the_missing_antibody_cannot_change_waits_for_a_ck(k
         assert entries[ROWS[0].rule]["status"] == "not-evaluable" and "CK" in entries[ROWS[0].rule]["reason"]
     elif hmgcr is None:
         assert entries[ROWS[0].rule]["reason"].startswith("anti-HMGCR never resulted")
+
+
+def test_a_response_is_r21s_relapse_only_when_the_ck_had_responded_and_the_relapse_holds(kb, today):
+    """The escalation rows say "has not responded" only of a CK that did not; a CK that responded and is rising on
+    taper is R21's relapse (the row gives way); one that never responded is still one to escalate for."""
+    record, context = record_and_context(kb, tapering_chart(today, latest_ck=2000))
+    points = ck.series(record, context)
+    nadir = ck.nadir(points, today - timedelta(days=195))
+    rising = taper.possible_relapse(record, context)
+    assert nadir is not None and rising.possible
+    why = "latest CK 2,000 U/L is above 3 x ULN"
+    relapse = escalation.Response(why, nadir, rising)
+    assert relapse.relapse and relapse.sentence.startswith(
+        f"**The CK had responded: it came down to {nadir}. It is rising again while treatment is reduced "
+        "(glucocorticoid lowered from 60 to 40 mg/day PEQ on")
+    assert relapse.sentence.endswith("a possible relapse (R21), not a failure to respond.** Latest CK 2,000 U/L is "
+                                     "above 3 x ULN.")
+    never = escalation.Response(why, None, rising)
+    assert not never.relapse and never.sentence.startswith(f"CK has not responded: {why}. At its lowest it was {nadir}")
+    assert escalation.Response(why, nadir, None).sentence == (f"The CK had responded: it came down to {nadir}, and has "
+                                                              "risen again. Latest CK 2,000 U/L is above 3 x ULN.")
+    assert escalation.Response(why, None, None).sentence == f"CK has not responded: {why}."

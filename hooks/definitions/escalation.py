@@ -1,5 +1,7 @@
 """Gates shared by the escalation rules (R15, R16, R17): subtype, time since T_tx (R05's gate too), combination
-therapy, a recent enough CK and an inadequate response.
+therapy, a recent enough CK and an inadequate response. Beside the response, R21's possible relapse: a CK that had
+responded and is rising again during a taper is a relapse to recheck (R21), not a treatment that failed
+(:class:`Response`).
 
 Each returns either the value the rule needs or the early result (Quiet / NotEvaluable) the rule should give,
 and records what it found in ``facts`` so every rule explains itself the same way.
@@ -19,10 +21,10 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck, cohorts, steroids
+from hooks.definitions import antibodies, ck, cohorts, steroids, taper
 from hooks.definitions import treatment_duration as td
 from hooks.parameters import DEFINITIONS
-from hooks.record import PatientRecord
+from hooks.record import PatientRecord, per_record
 from hooks.rule import NotEvaluable, Quiet, Rule
 
 
@@ -55,16 +57,67 @@ def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
     return ck.series(record, context)
 
 
-def inadequate_response(points: list[ck.CkPoint], t_tx: date | None, facts: dict[str, Any],
-                        no_t_tx: str | None = None) -> str | Quiet | NotEvaluable:
-    """Why the CK response is inadequate; else quiet (adequate) or not evaluable (it cannot be judged)."""
+@dataclass(frozen=True, slots=True)
+class Response:
+    """An inadequate CK response (section 4.2: judged at the latest CK), with what the CK did before it, as the
+    escalation rows word it: whether it had responded at its nadir, and whether R21's possible relapse holds."""
+
+    why: str  # why the latest CK is an inadequate response (ck.inadequate_response)
+    responded: ck.CkExtreme | None  # the nadir, when the response at it was adequate (ck.responded)
+    rising: taper.RelapseCheck | None  # R21's possible relapse (taper.possible_relapse), when it holds
+
+    @property
+    def relapse(self) -> bool:
+        """The CK responded and is rising again from that nadir while treatment is reduced: R21's relapse, not a
+        treatment that failed. The row then says so, gives way to R21's recheck and pre-selects no escalation; a
+        CK that never responded adequately is still one to escalate for, rising or not [sign-off]."""
+        return self.responded is not None and self.rising is not None
+
+    @property
+    def sentence(self) -> str:
+        """The row's line on the CK: never "has not responded" for a CK that did."""
+        why = self.why[:1].upper() + self.why[1:]
+        if self.rising is None:
+            if self.responded is None:
+                return f"CK has not responded: {self.why}."
+            return f"The CK had responded: it came down to {self.responded}, and has risen again. {why}."
+        reduced = "; ".join(str(step) for step in self.rising.taper)
+        if self.responded is None:
+            return (f"CK has not responded: {self.why}. At its lowest it was {self.rising.nadir}, not an adequate "
+                    f"response, and it is rising again while treatment is reduced ({reduced}; R21).")
+        return (f"**The CK had responded: it came down to {self.responded}. It is rising again while treatment is "
+                f"reduced ({reduced}): a possible relapse (R21), not a failure to respond.** {why}.")
+
+
+# The heading of an escalation row whose CK is R21's relapse (:attr:`Response.relapse`), with the days since T_tx,
+# what the row would otherwise call it, and what it would do once the relapse is confirmed (the sentence's end).
+# R21's card says what comes first: its recheck, or the severe-disease (R19) or ICI-myositis (R31) card that leads
+RELAPSE_HEADLINE = ("**A possible relapse {days} days after treatment start, not {instead}: the relapse card (R21) "
+                    "comes first.** If the relapse is confirmed, {then}")
+
+
+@per_record
+def _possible_relapse(record: PatientRecord, context: HookContext) -> taper.RelapseCheck:
+    """R21's possible relapse as its patient-view card judges the chart, read once for the rows that ask."""
+    return taper.possible_relapse(record, context)
+
+
+def inadequate_response(record: PatientRecord, context: HookContext, points: list[ck.CkPoint], t_tx: date | None,
+                        facts: dict[str, Any], no_t_tx: str | None = None) -> Response | Quiet | NotEvaluable:
+    """The inadequate CK response, with its nadir where it had responded and R21's possible relapse where it
+    holds; else quiet (adequate) or not evaluable (it cannot be judged)."""
     inadequate, why = ck.inadequate_response(points, t_tx, no_t_tx)
     facts.update(inadequate_response=inadequate, response=why)
     if inadequate is None:
         return NotEvaluable(why, facts)
     if not inadequate:
         return Quiet(f"adequate CK response: {why}", facts)
-    return why
+    relapse = _possible_relapse(record, context)
+    found = Response(why, ck.responded(points, t_tx) if t_tx is not None else None,
+                     relapse if relapse.possible else None)
+    facts.update(responded_to_nadir=str(found.responded) if found.responded else None,
+                 possible_relapse=relapse.reason if found.rising else None)
+    return found
 
 
 class Candidate(NamedTuple):
@@ -126,7 +179,7 @@ class Escalation:
 
     candidate: Candidate
     latest: ck.CkPoint
-    why: str  # why the response is inadequate
+    response: Response
 
 
 Gates = Callable[[PatientRecord, HookContext, dict[str, Any]], Candidate | Quiet | NotEvaluable]
@@ -144,8 +197,8 @@ def judge(record: PatientRecord, context: HookContext, gates: Gates, ck_max_age_
         return points
     peak = ck.peak(points, candidate.t_tx)
     facts["peak_ck"] = str(peak) if peak else None
-    judged = inadequate_response(points, candidate.t_tx, facts)
-    if not isinstance(judged, str):
+    judged = inadequate_response(record, context, points, candidate.t_tx, facts)
+    if not isinstance(judged, Response):
         return judged
     return Escalation(candidate, points[-1], judged)
 

@@ -55,9 +55,8 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**The response is inadequate {days} days after treatment start: {verb} IVIG.** {subtype_line} Glucocorticoid
-treatment started on {ttx} ({ttx_how}); glucocorticoid plus a steroid-sparing agent for {combo}. No IVIG in the last
-{ivig_window} days ({ivig_last}). {ck_line}
+{headline} {subtype_line} Glucocorticoid treatment started on {ttx} ({ttx_how}); glucocorticoid plus a
+steroid-sparing agent for {combo}. No IVIG in the last {ivig_window} days ({ivig_last}). {ck_line}
 
 **Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
 First check adherence, statin or red yeast rice exposure, and mimics (hypothyroidism, steroid myopathy).{statin}
@@ -114,7 +113,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not isinstance(found, escalation.Escalation):
         return found
     serology, t_tx, days, how, combo, last_ivig = found.candidate
-    latest, why = found.latest, found.why
+    latest, response = found.latest, found.response
 
     dosing_kg, basis = body.ivig_dosing_weight(record, context, params["obesity_bmi"])
     cycle_days = int(params["ivig_days_per_cycle"])
@@ -142,6 +141,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # R19's decision, as its card is made from it: while it shows, its IVIG is the one given
     on_severe_card = severe_disease.card_shows(record, context)
     facts["ivig_on_severe_card"] = on_severe_card
+    # R19's IVIG is given now whatever the CK did; else a relapse (R21's card first) is no inadequate response
+    relapse = response.relapse and not on_severe_card
     if on_severe_card:
         facts.update(ivig_cycle_g=None, ivig_daily_g=None)
         dose_line = ON_SEVERE_CARD.format(card=SEVERE_CARD[0].upper() + SEVERE_CARD[1:], interval=interval)
@@ -162,7 +163,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         main = Suggestion(f"IVIG {per_day:g} g/day x {cycle_days} days every {interval} weeks (2 g/kg per "
                           f"cycle){checked}",
                           [Action("create", f"IVIG {total:g} g per cycle over {cycle_days} days", resource=order),
-                           *labs], is_recommended=not cautions)
+                           *labs], is_recommended=not cautions and not relapse)
     else:
         facts.update(ivig_cycle_g=None, ivig_daily_g=None)
         dose_line = (f"**The dose could not be computed: {basis}.** Record a current weight and height; the dose is "
@@ -172,7 +173,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             "Measure body weight and height today (IVIG is dosed per kg)"))
         main = Suggestion("Record weight and height, then dose IVIG at 2 g/kg per cycle",
                           [Action("create", "Measure weight and height", resource=measure), *labs],
-                          is_recommended=True)
+                          is_recommended=not relapse)
     mmt8 = orders.service_request(patient, orders.text_concept("MMT-8 manual muscle strength examination"))
     statins = record.medications_in("statin", "red_yeast_rice", current_only=True)
     facts["statin_active"] = ", ".join(o.label for o in statins) or None
@@ -180,6 +181,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                    if statins else "")
     # at the time point reached (the row's month 6 is the earliest), and IVIG given before is resumed, not added
     verb = "resume" if last_ivig else "add"
+    headline = (escalation.RELAPSE_HEADLINE.format(days=days, instead="an inadequate response",
+                                                   then=f"{verb} IVIG: its order is not pre-selected until then.")
+                if relapse else f"**The response is inadequate {days} days after treatment start: {verb} IVIG.**")
     # anti-SRP never resulted (or resulted as neither positive nor negative) leaves the row as it is (HMGCR or DUAL),
     # but a positive result adds the rituximab row
     dual = {"DUAL": "\n\nAnti-SRP is also positive: whether to add IVIG or rituximab first is not settled; the "
@@ -188,16 +192,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                        "shows; if positive, rituximab (R16) is an option too."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
-        summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.reading}): "
-                + (f"IVIG now on {SEVERE_CARD}" if on_severe_card else
-                   f"consider {'resuming' if last_ivig else 'adding'} IVIG"),
+        summary=(f"Anti-HMGCR IMNM, CK {latest.reading} rising again on taper: possible relapse, see R21 before IVIG"
+                 if relapse else
+                 f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.reading}): "
+                 + (f"IVIG now on {SEVERE_CARD}" if on_severe_card else
+                    f"consider {'resuming' if last_ivig else 'adding'} IVIG")),
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-HMGCR and anti-SRP positive.", "HMGCR": "Anti-HMGCR positive."}.get(
                 serology.subtype, f"Anti-HMGCR positive; {serology.undecided}."),
-            verb=verb, ttx=t_tx.isoformat(), ttx_how=how, days=days, combo=combo.describe(),
+            headline=headline, ttx=t_tx.isoformat(), ttx_how=how, combo=combo.describe(),
             ivig_window=f"{params['ivig_window_days']:g}",
             ivig_last=f"last IVIG {last_ivig.isoformat()}" if last_ivig else "none on file",
-            ck_line=f"CK has not responded: {why}.", statin=statin_line, cycle_days=cycle_days, interval=interval,
+            ck_line=response.sentence, statin=statin_line, cycle_days=cycle_days, interval=interval,
             dose_line=dose_line, iga=("low on file: see below" if iga_found.deficient
                                       else f"on file: {iga_found.result}" if iga_found.result else "not yet measured"),
             cautions=("\n\n**Before ordering IVIG:** " + " ".join(cautions)

@@ -48,10 +48,10 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**The response is inadequate {days} days after treatment start{checkpoint}: {verb}.** {subtype_line}
+{headline} {subtype_line}
 Glucocorticoid treatment started on {ttx} ({ttx_how}); glucocorticoid plus a steroid-sparing agent
 for {combo}. No rituximab
-in the last {rtx_days} days ({rtx_last}). CK has not responded: {why}.
+in the last {rtx_days} days ({rtx_last}). {ck_line}
 
 **Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
 Check adherence and mimics first. Anti-SRP myopathy responds best to regimens that include rituximab.
@@ -173,7 +173,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             f"Whether it was given within the last {window} days is unknown; check it before adding "
                             "rituximab", facts)
     serology, t_tx, days, how, combo, last_rtx = found.candidate
-    latest, why = found.latest, found.why
+    latest, response = found.latest, found.response
 
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
@@ -185,13 +185,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                  positive_without_dna_or_antiviral=unmanaged, pjp_prophylaxis=", ".join(o.label for o in pjp) or None,
                  pjp_prophylaxis_not_counted=pjp_not_counted or None)
     patient = context.patient_id
-    labs: list[Action] = []
-    if hbv.need_hbsag:
-        labs.append(lab_orders.HBSAG.action(context))
-    if hbv.need_anti_hbc:
-        labs.append(lab_orders.ANTI_HBC.action(context))
-    labs += [test.action(context) for test in (lab_orders.IGG, lab_orders.IGA, lab_orders.IGM, lab_orders.CBC)]
-    suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
+    screen = [*([lab_orders.HBSAG] if hbv.need_hbsag else []), *([lab_orders.ANTI_HBC] if hbv.need_anti_hbc else [])]
+    suggestions = [Suggestion("Baseline labs before rituximab (immunoglobulins, CBC)", [
+        test.action(context) for test in (lab_orders.IGG, lab_orders.IGA, lab_orders.IGM, lab_orders.CBC)])]
+    if screen:
+        # what stands between the patient and rituximab (R26 holds an order signed without it): ordered now, so that
+        # the card that withholds rituximab for it does not leave it unselected too [sign-off]
+        suggestions.insert(0, Suggestion(f"HBV screen before rituximab ({' and '.join(t.label for t in screen)})",
+                                         [test.action(context) for test in screen], is_recommended=True))
     child = is_paediatric(record, context)
     if not unmanaged:
         if child:  # a child's dose is by BSA (the RIM protocol), planned with paediatric pharmacy
@@ -207,7 +208,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "diphenhydramine 25-50 mg.",
                 route="iv", frequency=1, period=14, period_unit="d", count=2,
                 note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
-        suggestions.insert(0, Suggestion(label, [start], is_recommended=not (hbv.need_hbsag or hbv.need_anti_hbc)))
+        suggestions.insert(0, Suggestion(label, [start], is_recommended=not screen and not response.relapse))
     elif (referral := hepatitis.follow_up(record, context).antiviral_reason) is not None:  # no second HBV DNA (R26)
         suggestions.append(Suggestion(f"Hepatology referral before rituximab: {referral}", [
             Action("create", "Hepatology referral", resource=orders.service_request(patient, orders.text_concept(
@@ -223,6 +224,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     checkpoint = " (past the 6-month checkpoint)" if past_checkpoint else ""
     # "early" is before the 6-month checkpoint; a course given before (more than a year ago) is repeated
     verb = "repeat rituximab" if last_rtx else "add rituximab" if past_checkpoint else "add rituximab early"
+    headline = (escalation.RELAPSE_HEADLINE.format(days=days, instead="an inadequate response",
+                                                   then=f"{verb}: its order is not pre-selected until then.")
+                if response.relapse else
+                f"**The response is inadequate {days} days after treatment start{checkpoint}: {verb}.**")
     # anti-HMGCR never resulted (or resulted as neither positive nor negative) leaves the row as it is (SRP or DUAL),
     # but a positive result adds the IVIG row
     dual = {"DUAL": "\n\nAnti-HMGCR is also positive: whether to add rituximab or IVIG first is not settled; the "
@@ -232,14 +237,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                        "life (R14)."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
-        summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.reading}): "
-                f"consider {'repeating' if last_rtx else 'adding'} rituximab",
+        summary=(f"Anti-SRP IMNM, CK {latest.reading} rising again on taper: possible relapse, see R21 before rituximab"
+                 if response.relapse else
+                 f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.reading}): "
+                 f"consider {'repeating' if last_rtx else 'adding'} rituximab"),
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-SRP and anti-HMGCR positive.", "SRP": "Anti-SRP positive."}.get(
                 serology.subtype, f"Anti-SRP positive; {serology.undecided}."),
-            ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, verb=verb, combo=combo.describe(),
-            rtx_days=window,
-            rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,
+            headline=headline, ttx=t_tx.isoformat(), ttx_how=how, combo=combo.describe(), rtx_days=window,
+            rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", ck_line=response.sentence,
             regimen=PAEDIATRIC_REGIMEN if child else ADULT_REGIMEN.format(alternatives=_alternatives(record, context)),
             hbv=hbv.text,
             pjp=(f"on file ({facts['pjp_prophylaxis']})." if pjp

@@ -40,9 +40,9 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**Refractory IMNM.** {tried}. CK has not responded: {why}. Confirm with a strength examination (MMT-8).
+{headline} {tried}. {ck_line} Confirm with a strength examination (MMT-8).
 
-**Next step ({subtype_words}):** {next_step}
+**Next step{if_still_active} ({subtype_words}):** {next_step}
 {then}
 
 Before escalating, reconsider the diagnosis (a limb-girdle muscular dystrophy can mimic IMNM; review the biopsy
@@ -463,9 +463,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(t_tx=t_tx, t_tx_unknown=unknown)
     # a pulse planned from a later day is T_tx to come: the peak before it is judged once it has begun
     not_begun = f"T_tx not reached, {ttx.to_come[1]} is planned" if ttx.to_come else None
-    why = escalation.inadequate_response(points, t_tx, facts, no_t_tx=unknown or not_begun)
-    if not isinstance(why, str):
-        return why
+    response = escalation.inadequate_response(record, context, points, t_tx, facts, no_t_tx=unknown or not_begun)
+    if not isinstance(response, escalation.Response):
+        return response
 
     subtype = antibodies.subtype(record)
     facts["subtype"] = subtype
@@ -481,7 +481,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     referral = orders.service_request(patient, orders.text_concept(
         "Referral to a myositis centre: refractory IMNM (next-line therapy, diagnosis review)"))
     suggestions = [Suggestion("Refer to a myositis centre", [Action("create", "Myositis-centre referral",
-                                                                    resource=referral)], is_recommended=True)]
+                                                                    resource=referral)],
+                              is_recommended=not response.relapse)]
     if mri is None:
         study = orders.service_request(patient, orders.procedure_concept(
             context.valuesets, "mri_thigh", "26235-2", text="MRI both thighs: STIR and T1/fat-fraction sequences"))
@@ -504,12 +505,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # the agents the CK is high on, and those tried earlier in this episode and stopped
     agent = " and ".join([name for name, arm in arms if arm.tried]
                          + [f"earlier {name}" for name, arm in arms if arm.tried_before])
+    if response.relapse:  # the CK responded on it: rising again while treatment is reduced is no refractory disease
+        assert t_tx is not None  # a nadir that responded is judged from T_tx
+        headline = escalation.RELAPSE_HEADLINE.format(
+            days=(record.today - t_tx).days, instead="refractory disease",
+            then="restore what was reduced first: only a disease still active then is refractory.")
+        summary = f"Possible IMNM relapse, not refractory: CK {latest.reading} rising again on taper; see R21"
+    else:
+        headline = "**Refractory IMNM.**"
+        summary = f"Refractory IMNM: CK {latest.reading} despite {agent}; {step.summary}"
     return Fired(
         severity="info",
-        summary=f"Refractory IMNM: CK {latest.reading} despite {agent}; {step.summary}",
+        summary=summary,
         detail=DETAIL.format(
-            tried=tried[0].upper() + tried[1:], why=why, subtype_words=SUBTYPE_WORDS.get(subtype, subtype),
-            next_step=step.now, then=then, mri=f"Recent thigh MRI on file: {mri}." if mri else ""),
+            headline=headline, tried=tried[0].upper() + tried[1:], ck_line=response.sentence,
+            if_still_active=" if it stays active once what was reduced is restored" if response.relapse else "",
+            subtype_words=SUBTYPE_WORDS.get(subtype, subtype), next_step=step.now, then=then,
+            mri=f"Recent thigh MRI on file: {mri}." if mri else ""),
         facts=facts,
         suggestions=suggestions,
     )

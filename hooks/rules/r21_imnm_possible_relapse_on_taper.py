@@ -39,10 +39,10 @@ About half of IMNM patients relapse while treatment is tapered. {planned}**{advi
 {by_cycle}{plan}
 {caveats}"""
 
-# the plan of the detail when no critical card leads (:class:`FirstCard`)
+# the plan of the detail when no critical card leads (:class:`FirstCard`); what it goes back to: :func:`_restoring`
 RECHECK_PLAN = """\
-Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, go back to the
-last effective glucocorticoid dose and escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
+Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, {restore} and
+escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
 A CK rise alone is not a relapse: weigh it with strength."""
 SEVERE_PLAN = (f"**{SEVERE_CARD[:1].upper()}{SEVERE_CARD[1:]} comes first: admit.** Its IV methylprednisolone pulse "
                "and IVIG are the escalation of this relapse: do not wait 1-2 weeks for a repeat CK, nor go back to the "
@@ -199,7 +199,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                               [f"Possible IMNM relapse {summary_when}: {ck_rise}. {hold}",
                                f"Possible IMNM relapse {summary_when}. {hold}"]),
         detail=DETAIL.format(also_possible=first.also_possible if first else "", when=detail_when, found=found,
-                             taper=taper_text, plan=first.plan if first else RECHECK_PLAN,
+                             taper=taper_text,
+                             plan=first.plan if first else RECHECK_PLAN.format(
+                                 restore=_restoring(steps, drafted, record.today)),
                              caveats=_causes(record, context, check),
                              planned=_ahead(stopped, escalation, to_come),
                              advice=("Do not reduce any other immunosuppressant now." if stopped and not holding
@@ -210,6 +212,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         about=list({id(r.order): r.order for r in reductions}.values()),
         suggestions=_suggestions(context, reductions, first is not None),
     )
+
+
+def _restoring(steps: Sequence[TaperStep], drafted: Sequence[TaperStep], today: date) -> str:
+    """What the recheck plan goes back to if the relapse is confirmed: the last effective glucocorticoid dose, and a
+    steroid-sparing agent reduced on the chart (IVIG spaced out, methotrexate lowered or stopped), named, since
+    restoring it may be what the relapse needs; the glucocorticoid is not named where only a steroid-sparing agent was
+    reduced. A drafted or planned reduction is held, not restored."""
+    done = [step for step in steps if step.day <= today and step not in drafted]
+    sparing = [step for step in done if step.agent != taper.GLUCOCORTICOID]
+    glucocorticoid = "go back to the last effective glucocorticoid dose"
+    if not sparing:
+        return glucocorticoid
+    restore = f"restore the steroid-sparing treatment that was reduced ({'; '.join(str(step) for step in sparing)})"
+    return f"{restore}, {glucocorticoid}," if len(sparing) < len(done) else restore
 
 
 def _holding_drafts(reductions: Sequence[DraftReduction], escalation: TaperStep | None, by_hand: bool) -> str:

@@ -6,12 +6,17 @@ import pytest
 
 import fhir_fixtures
 from fhir_fixtures.builders import ANTI_SRP, CK, EGFR, IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
-from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_maintenance_ivig, hmgcr_on_two_agents
+from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import (
+    hmgcr_after_a_response,
+    hmgcr_on_maintenance_ivig,
+    hmgcr_on_two_agents,
+)
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA, FVC
 from tests.conftest import explained, fired, run
 
 RULE = "hmgcr-add-ivig-inadequate-response"
 SEVERE = "imnm-severe-disease-urgent"
+RELAPSE = "imnm-possible-relapse-on-taper"
 BMI = (LOINC, "39156-5", "Body mass index (BMI) [Ratio]")
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
 
@@ -354,3 +359,45 @@ def test_r15_leaves_the_ivig_to_r19_exactly_when_r19s_card_shows(kb, today, name
         return
     assert explained(result, RULE)["facts"]["ivig_on_severe_card"] is (SEVERE in cards)
     assert not (SEVERE in cards and _ivig_orders(cards[RULE]))
+
+
+def test_a_ck_that_responded_and_rises_on_taper_is_r21s_relapse_not_an_inadequate_response(kb, today):
+    """Review 423 (s1): CK 9,000 -> 400 -> 1,900 while prednisone went from 40 to 20 mg. R15 said "CK has not
+    responded" and pre-selected IVIG beside R21's "possible relapse: recheck first". The CK did respond."""
+    chart = hmgcr_after_a_response(today)
+    result = run(kb, chart.request("patient-view"), today)
+    cards = fired(result)
+    card = cards[RULE]
+    assert RELAPSE in cards and card["summary"] == ("Anti-HMGCR IMNM, CK 1,900 U/L rising again on taper: possible "
+                                                    "relapse, see R21 before IVIG")
+    assert card["detail"].startswith("**A possible relapse 210 days after treatment start, not an inadequate response: "
+                                     "the relapse card (R21) comes first.** If the relapse is confirmed, add IVIG: its "
+                                     "order is not pre-selected until then.")
+    assert (f"**The CK had responded: it came down to 400 U/L on {chart.at(-90)} (ULN 200). It is rising again "
+            "while treatment is reduced (glucocorticoid lowered from 40 to 20 mg/day PEQ on") in card["detail"]
+    assert "has not responded" not in card["detail"] and "inadequate response" not in card["summary"]
+    assert not any(s["isRecommended"] for s in card["suggestions"]) and _ivig_orders(card)  # offered, not selected
+    facts = explained(result, RULE)["facts"]
+    assert facts["responded_to_nadir"].startswith("400 U/L") and "4.8 x the nadir 400 U/L" in facts["possible_relapse"]
+
+
+def test_a_ck_that_never_responded_keeps_ivig_pre_selected_beside_r21(kb, today):
+    """At best 800 U/L (above 3 x ULN): the response was never adequate, so IVIG is still the step, whatever the rise
+    on taper (R21 shows too) [sign-off]."""
+    cards = fired(run(kb, hmgcr_after_a_response(today, nadir_ck=800).request("patient-view"), today))
+    card = cards[RULE]
+    assert RELAPSE in cards and card["suggestions"][0]["isRecommended"]
+    assert card["summary"].startswith("Anti-HMGCR IMNM, inadequate response 210 days after start")
+    assert ("CK has not responded: latest CK 1,900 U/L on" in card["detail"]
+            and "At its lowest it was 800 U/L on" in card["detail"]
+            and "not an adequate response, and it is rising again while treatment is reduced (glucocorticoid lowered "
+                "from 40 to 20 mg/day PEQ on" in card["detail"])
+
+
+def test_a_ck_that_responded_and_rose_on_stable_treatment_is_not_called_unresponsive(kb, today):
+    """No reduction within 90 days: no relapse card, IVIG pre-selected, but the card says the CK had responded."""
+    cards = fired(run(kb, hmgcr_after_a_response(today, taper=False).request("patient-view"), today))
+    card = cards[RULE]
+    assert RELAPSE not in cards and card["suggestions"][0]["isRecommended"]
+    assert "The CK had responded: it came down to 400 U/L on" in card["detail"]
+    assert "and has risen again. Latest CK 1,900 U/L on" in card["detail"] and "has not responded" not in card["detail"]

@@ -59,7 +59,7 @@ def test_labs_are_loinc_coded_and_hbv_only_when_missing(kb, today):
     assert "5196-1" not in codes and "16933-4" not in codes  # screened 40 days ago
     chart = srp_on_two_agents(today).without_observations("5196-1", "16933-4")
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
-    codes = [r["code"].get("coding", [{}])[0].get("code") for r in _resources(card["suggestions"][1])]
+    codes = [r["code"].get("coding", [{}])[0].get("code") for s in card["suggestions"][1:] for r in _resources(s)]
     assert {"5196-1", "16933-4", "2465-3"} <= set(codes)
     assert not card["suggestions"][0]["isRecommended"]  # screen first
     assert "no HBsAg within 365 days" in card["detail"]
@@ -456,3 +456,32 @@ def test_a_ck_above_the_analysers_range_is_read_and_shown_as_written(kb, today):
     chart = srp_on_two_agents(today).observation(CK, -1, value_string=">20,000 U/L")
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert "(CK >20,000 U/L)" in card["summary"]
+
+
+def test_the_hbv_screen_is_pre_selected_while_rituximab_waits_for_it(kb, today):
+    """Review 423 (s2): rituximab was withheld until the HBV status was known, and the HBsAg and anti-HBc orders were
+    not pre-selected either: the card had no pre-selected action. The screen is what stands between the patient and
+    rituximab; the baseline immunoglobulins and CBC stay offered."""
+    chart = srp_on_two_agents(today).without_observations("5196-1", "16933-4")
+    rituximab, screen, baseline = fired(run(kb, chart.request("patient-view"), today))[RULE]["suggestions"]
+    assert not rituximab["isRecommended"] and screen["isRecommended"] and not baseline["isRecommended"]
+    assert screen["label"] == "HBV screen before rituximab (HBsAg and Anti-HBc total)"
+    assert [r["code"]["coding"][0]["code"] for r in _resources(screen)] == ["5196-1", "16933-4"]
+    only_hbsag = srp_on_two_agents(today).without_observations("5196-1")  # anti-HBc negative is for life
+    screen = fired(run(kb, only_hbsag.request("patient-view"), today))[RULE]["suggestions"][1]
+    assert screen["isRecommended"] and [a["description"] for a in screen["actions"]] == ["HBsAg"]
+
+
+def test_a_ck_that_responded_and_rises_on_taper_is_r21s_relapse_and_rituximab_waits(kb, today):
+    """CK 12,000 -> 400 -> 3,200 since prednisone was lowered to 20 mg: R21's relapse, not an inadequate response.
+    Rituximab is offered, not pre-selected, until R21's card has been followed."""
+    result = run(kb, srp_on_two_agents(today).ck(400, day=-40).request("patient-view"), today)
+    cards = fired(result)
+    assert "imnm-possible-relapse-on-taper" in cards
+    card = cards[RULE]
+    assert card["summary"].endswith("rising again on taper: possible relapse, see R21 before rituximab")
+    assert "the relapse card (R21) comes first.** If the relapse is confirmed, add rituximab early: its order" \
+        in card["detail"]
+    assert "The CK had responded: it came down to 400 U/L" in card["detail"]
+    assert "has not responded" not in card["detail"]
+    assert not any(s["isRecommended"] for s in card["suggestions"])

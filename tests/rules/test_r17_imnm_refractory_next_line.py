@@ -18,6 +18,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import re_treated_flare_chart
 from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-refractory-next-line"
@@ -498,3 +499,23 @@ def test_the_step_after_the_next_leaves_out_a_third_line_agent_given_in_this_epi
     chart.medication(CYCLOPHOSPHAMIDE_50, 100, "mg", start=given[0], end=given[1], status="completed")
     card = _card(kb, today, chart)
     assert "**add rituximab**" in card["detail"] and f"Then, if still refractory, {then}" in card["detail"]
+
+
+def test_a_ck_that_responded_on_ivig_and_rises_once_it_is_spaced_out_is_not_refractory(kb, today):
+    """Review 423 (s3): seronegative, CK 5,200 -> 250 on 4-weekly IVIG, rising since IVIG was spaced to 8 weeks and
+    prednisone lowered. R17 said "Refractory IMNM ... add rituximab" and pre-selected the referral beside R21's
+    relapse card: the CK did respond; restoring what was reduced comes first."""
+    result = run(kb, re_treated_flare_chart(today, 650).request("patient-view"), today)
+    cards = fired(result)
+    card = cards[RULE]
+    assert "imnm-possible-relapse-on-taper" in cards
+    assert card["summary"] == "Possible IMNM relapse, not refractory: CK 650 U/L rising again on taper; see R21"
+    assert card["detail"].startswith("**A possible relapse 730 days after treatment start, not refractory disease: "
+                                     "the relapse card (R21) comes first.** If the relapse is confirmed, restore what "
+                                     "was reduced first: only a disease still active then is refractory.")
+    assert "**The CK had responded: it came down to 250 U/L on" in card["detail"]
+    assert "IVIG cycles every 8 weeks instead of every 4 weeks on" in card["detail"]
+    assert "**Next step if it stays active once what was reduced is restored (seronegative" in card["detail"]
+    assert "Refractory IMNM" not in card["detail"] and "has not responded" not in card["detail"]
+    assert not any(s["isRecommended"] for s in card["suggestions"])
+    assert explained(result, RULE)["facts"]["responded_to_nadir"].startswith("250 U/L")

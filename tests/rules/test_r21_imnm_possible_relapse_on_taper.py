@@ -27,6 +27,7 @@ from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
     ivig_cycles_chart,
     long_standing_chart,
     on_checkpoint_inhibitor_chart,
+    re_treated_flare_chart,
     rituximab_course_chart,
     severe_chart,
     tapering_chart,
@@ -758,3 +759,28 @@ def test_without_a_critical_card_the_recheck_is_pre_selected(kb, today):
     card, entry = _result(kb, tapering_chart(today))
     assert _preselected(card) == ["CK in 7-14 days", "TSH", "MMT-8 within 2 weeks", "Clinic visit within 2 weeks"]
     assert entry["facts"]["severe_card_shows"] is False and entry["facts"]["ici_myositis"] is None
+
+
+def test_the_nadir_is_the_current_flares_and_the_plan_restores_the_ivig_interval(kb, today):
+    """Review 423 (s3): a flare re-treated within the episode came down to 250 U/L; R21 compared 650 U/L with the
+    150 of the remission before it (4.3x) and said to go back to the last effective glucocorticoid dose only, while
+    IVIG had been spaced from 4 to 8 weeks too."""
+    card, entry = _result(kb, re_treated_flare_chart(today, 650))
+    assert entry["facts"]["nadir_ck"].startswith("250 U/L") and entry["facts"]["ratio_to_nadir"] == 2.6
+    assert "2.6x nadir" in card["summary"]
+    assert ("If the relapse is confirmed, restore the steroid-sparing treatment that was reduced (IVIG cycles every 8 "
+            "weeks instead of every 4 weeks on") in card["detail"]
+    assert "go back to the last effective glucocorticoid dose, and\nescalate by subtype" in card["detail"]
+    card, entry = _result(kb, re_treated_flare_chart(today, 400))  # 2.7x the remission's 150, 1.6x this flare's 250
+    assert card is None and entry["reason"].startswith("latest CK 400 U/L is below 2 x the nadir 250 U/L")
+
+
+def test_only_a_steroid_sparing_agent_reduced_is_what_the_plan_restores(kb, today):
+    """Prednisone unchanged, IVIG spaced out: going back to the last effective glucocorticoid dose was the whole
+    plan, though the glucocorticoid was never lowered."""
+    card = fired(run(kb, fhir_fixtures.get("r21-fires-ivig-spaced-out").request(today), today))[RULE]
+    assert "restore the steroid-sparing treatment that was reduced (IVIG cycles every 8 weeks instead of every 4 " \
+           "weeks on" in card["detail"]
+    assert "last effective glucocorticoid dose" not in card["detail"]
+    plan = fired(run(kb, tapering_chart(today).request("patient-view"), today))[RULE]["detail"]  # prednisone only
+    assert "If the relapse is confirmed, go back to the last effective glucocorticoid dose and\nescalate" in plan
