@@ -52,6 +52,9 @@ def _register(name: str, story: str, build: Callable[[Chart], Any], fires: bool,
 
 _register("r19-fires-dysphagia-anti-srp", "Anti-SRP IMNM with oropharyngeal dysphagia recorded 5 days ago.",
           lambda c: c.condition(DYSPHAGIA, onset=-5), True)
+_register("r19-fires-dysphagia-anti-srp-hbv-screen-on-file",
+          "Anti-SRP IMNM with dysphagia; HBsAg and anti-HBc negative 20 days ago: rituximab early, no screen ordered.",
+          lambda c: c.condition(DYSPHAGIA, onset=-5).hbv_markers("NEG", "NEG", day=-20), True)
 _register("r19-quiet-dysphagia-41-days-ago", "Dysphagia recorded 41 days ago: outside the 30-day window.",
           lambda c: c.condition(DYSPHAGIA, onset=-41), False)
 _register("r19-fires-fvc-59", "FVC 59% predicted yesterday.",

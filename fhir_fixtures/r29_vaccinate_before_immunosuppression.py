@@ -48,6 +48,14 @@ def partial(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
+@fixture("r29-fires-anti-hbs-negative-hbv-status-unknown", hook="patient-view",
+         story="New IMNM, untreated; every vaccine current but anti-HBs 3 mIU/mL and no HBsAg or anti-HBc: HBsAg and "
+               "anti-HBc, then the hepatitis B series.", fires={RULE}, indicators={RULE: "info"})
+def non_immune(today: date) -> dict[str, Any]:
+    chart = up_to_date(Chart(today, age=52).condition(IMNM_SNOMED, onset=-25)).without_observations(ANTI_HBS[1])
+    return chart.observation(ANTI_HBS, day=-10, value=3, unit="m[IU]/mL").request("patient-view")
+
+
 @fixture("r29-quiet-all-up-to-date", hook="patient-view",
          story="New IMNM with every recommended vaccine current and anti-HBs positive.", quiet={RULE})
 def all_done(today: date) -> dict[str, Any]:

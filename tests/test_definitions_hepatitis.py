@@ -1,5 +1,6 @@
 """The HBV markers that count as positive (R10, R16, R26), and the follow-up of a positive one: an antiviral active or
-drafted, or a recent HBV DNA that shows no replicating virus."""
+drafted, or a recent HBV DNA that shows no replicating virus; and the screen not on file, as R26 reads it (R19,
+R29)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, ENTECAVIR, HBSAG, HBV_DNA, Chart
+from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, ENTECAVIR, HBSAG, HBV_DNA, RITUXIMAB, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import HCV_AB
 from hooks.definitions import hepatitis
-from tests.conftest import with_params
+from tests.conftest import explained, run, with_params
 from tests.definitions_support import record_and_context
 
 
@@ -310,3 +311,64 @@ def test_anti_hbc_alone_followed_up_by_hbv_dna_only_is_named_for_anti_cd20(kb, t
 ], ids=["no marker", "no dna", "dna detectable", "hbsag positive"])
 def test_monitoring_only_is_none_where_the_marker_is_negative_or_not_followed_up(kb, today, chart):
     assert _monitoring_only(kb, chart(Chart(today)), today) is None
+
+
+# ---------------------------------------------------------------- the screen, as R26 reads it (R19, R29 order it)
+
+R26 = "hbv-screen-before-rituximab"
+
+
+def _screen(kb, chart):
+    return hepatitis.screen_gaps(*record_and_context(kb, chart))
+
+
+def _pending(chart, code, day):
+    chart.observation(code, day)
+    chart.resources["observations"][-1]["status"] = "registered"
+    return chart
+
+
+def test_nothing_on_file_is_both_screening_tests_to_order(kb, today):
+    gaps = _screen(kb, Chart(today))
+    assert [(gap.test.code, gap.marker, gap.found, gap.awaited) for gap in gaps] == [
+        ("5196-1", "HBsAg", "no HBsAg within 365 days", False),
+        ("16933-4", "anti-HBc", "no anti-HBc on file", False)]
+
+
+def test_hbsag_counts_within_r26s_window_and_anti_hbc_ever(kb, today):
+    assert _screen(kb, Chart(today).hbv_markers("NEG", "NEG", day=-365)) == ()
+    gaps = _screen(kb, Chart(today).hbv_markers("NEG", "NEG", day=-366))
+    assert [gap.found for gap in gaps] == [f"no HBsAg within 365 days (last negative on {Chart(today).at(-366)})"]
+    site = with_params(kb, R26, hbsag_max_age_days=180)  # R26's site setting moves every card's screen with it
+    assert [gap.marker for gap in _screen(site, Chart(today).hbv_markers("NEG", "NEG", day=-200))] == ["HBsAg"]
+
+
+def test_a_positive_marker_is_a_known_status_not_a_gap(kb, today):
+    assert _screen(kb, Chart(today).hbv_markers("POS", "NEG")) == ()
+    assert _screen(kb, Chart(today).hbv_markers("NEG", "POS")) == ()
+
+
+def test_a_pending_test_is_awaited_and_an_equivocal_one_repeated(kb, today):
+    chart = _pending(Chart(today), HBSAG, -2).observation(ANTI_HBC, -10, value_string="Equivocal")
+    hbsag, anti_hbc = _screen(kb, chart)
+    assert hbsag.awaited and hbsag.found == f"HBsAg pending since {chart.at(-2)}"
+    assert not anti_hbc.awaited
+    assert anti_hbc.found == f"anti-HBc 'Equivocal' on {chart.at(-10)}, neither positive nor negative"
+
+
+@pytest.mark.parametrize("build", [
+    lambda chart: chart,
+    lambda chart: chart.hbv_markers("NEG", "NEG", day=-365),
+    lambda chart: chart.hbv_markers("NEG", "NEG", day=-366),
+    lambda chart: chart.observation(HBSAG, -20, interpretation="NEG"),
+    lambda chart: chart.observation(ANTI_HBC, -20, interpretation="NEG").observation(HBSAG, -5, value_string="?"),
+    lambda chart: _pending(chart.observation(ANTI_HBC, -900, interpretation="NEG"), HBSAG, -1),
+], ids=["nothing", "365 days", "366 days", "hbsag only", "hbsag unreadable", "hbsag pending"])
+def test_the_screen_is_missing_exactly_where_r26_says_so(kb, today, build):
+    """A card that orders the screen before rituximab is drafted (R19) orders what R26 will ask for at signing: no
+    more, no less."""
+    chart = build(Chart(today))
+    gaps = {gap.marker for gap in _screen(kb, chart)}
+    entry = explained(run(kb, chart.draft(RITUXIMAB, 1000, "mg").request("order-sign"), today), R26)
+    missing = entry["facts"]["missing"] or ""
+    assert gaps == {marker for marker in ("HBsAg", "anti-HBc") if f"no {marker}" in missing}

@@ -11,6 +11,9 @@ would. An antiviral counts from the day it starts (:meth:`HbvFollowUp.in_place_b
 the first anti-CD20 dose: R26 asks by that dose, R16 by today (the rituximab it offers has no start: it is given from
 signing, and R26 then asks by that day); R10, before methotrexate, asks by no day.
 
+The screen itself is read as R26 reads it, once (:func:`screen_gaps`), by the cards that order it before an anti-CD20
+is drafted: R19, which plans rituximab, and R29, which checks the vaccine's serology before immunosuppression.
+
 Anti-CD20 therapy asks one thing more (:func:`monitoring_only`): where a recent HBV DNA that is not detectable is the
 only follow-up of a marker without HBsAg-positive disease (anti-HBc alone), R26 still advises antiviral prophylaxis,
 as a warning, while R10 and R16 count that DNA as follow-up.
@@ -24,6 +27,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing
 from hooks.definitions.dose_basis import draft_start
+from hooks.definitions.lab_orders import ANTI_HBC, HBSAG, LabTest
 from hooks.record import (
     PENDING_STATUSES,
     UPPER_BOUNDS,
@@ -289,3 +293,46 @@ def follow_up_facts(record: PatientRecord, context: HookContext) -> dict[str, st
             "hbv_dna_recent": hbv.describe_dna(), "antiviral_plan": hbv.describe_antiviral(),
             "hbv_dna_detectable": hbv.describe_viraemic(),
             "antiviral_needed_whatever_dna": hbv.describe_surface_antigen()}
+
+
+# R26 checks the screen when an anti-CD20 is signed: a card that orders it sooner reads the chart as R26 will
+SCREEN_RULE = "hbv-screen-before-rituximab"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenGap:
+    """A screening marker with no result R26 accepts (read as positive or negative: HBsAg within R26's
+    ``hbsag_max_age_days``, anti-HBc total ever), and what the chart holds of it, for the card."""
+
+    test: LabTest
+    marker: str  # 'HBsAg' or 'anti-HBc', as a card's sentence names it
+    found: str  # 'no HBsAg within 365 days', "anti-HBc 'Equivocal' on 2026-11-01, neither positive nor negative"
+    awaited: bool  # the newest result is still pending: wait for it, do not order it again
+
+
+@per_record
+def screen_gaps(record: PatientRecord, context: HookContext) -> tuple[ScreenGap, ...]:
+    """HBsAg and anti-HBc not on file as R26 reads them before anti-CD20 therapy (none: the HBV status is known,
+    negative or positive). A card that plans rituximab (R19) or vaccinates before immunosuppression (R29) orders
+    these, so that the screen is back before the first dose; one pending is waited for, and an equivocal one
+    repeated."""
+    days = int(context.thresholds.of_rule(SCREEN_RULE)["hbsag_max_age_days"])
+    since = record.today - timedelta(days=days)
+    gaps = []
+    for test, name, window in ((HBSAG, "HBsAg", since), (ANTI_HBC, "anti-HBc", None)):
+        results = record.observations_in(test.group)
+        counted = [o for o in results if window is None or (o.when is not None and o.when >= window)]
+        if any(antibodies.status(o) is not None for o in counted):
+            continue
+        newest = counted[-1] if counted else None
+        if newest is None:
+            older = next((o for o in reversed(results) if antibodies.status(o) is not None), None)
+            found = (f"no {name} within {days} days" if window else f"no {name} on file") + (
+                f" (last {antibodies.status(older)} on {older.when})" if older is not None else "")
+        elif not antibodies.held(newest):
+            found = f"{name} pending since {newest.when or 'an unknown date'}"
+        else:
+            found = f"{name} {antibodies.quoted(newest)}, neither positive nor negative"
+        gaps.append(ScreenGap(test, name, found, awaited=newest is not None and not antibodies.held(newest)))
+    return tuple(gaps)
+

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, renal
+from hooks.definitions import antibodies, cohorts, hepatitis, renal
 from hooks.definitions.cardiac_screen import ORDERS, SEVERE_WORKUP
 from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
@@ -111,6 +111,11 @@ No IV methylprednisolone pulse in the last {mp_days} days and no IVIG in the las
 
 # the checks the suggested orders will meet, whose eGFR limits the card's IVIG and methotrexate lines read
 IVIG_CHECK, MTX_CHECK = "ivig-order-safety", "mtx-start-prerequisites"
+
+# why the HBV screen before rituximab is drawn before IVIG (passive transfer of donors' antibodies) [sign-off]
+PASSIVE_TRANSFER = "IVIG carries anti-HBc and anti-HBs, which can read positive for weeks after it"
+HBV_SCREEN_NOTE = (f"Before rituximab (HBV reactivation: boxed warning). Draw before the first IVIG infusion: "
+                   f"{PASSIVE_TRANSFER}. The pulse and IVIG do not wait for the result.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +224,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if renal_care:
         ivig += f" **Kidneys at risk:** {renal_care}"
     # anti-SRP positive is SRP or DUAL whatever anti-HMGCR shows, resulted or not
-    srp = (" **Anti-SRP positive: give rituximab early** (after HBV screening, see R26)."
-           if antibodies.serology(record).srp == "positive" else "")
+    srp, hbv_screen = "", list[Action]()  # the rituximab line, and the HBV screen it waits for (anti-SRP only)
+    if antibodies.serology(record).srp == "positive":
+        gaps = hepatitis.screen_gaps(record, context)
+        facts["hbv_screen_missing"] = "; ".join(gap.found for gap in gaps) or None
+        hbv_screen = [gap.test.action(context, priority="urgent", note=HBV_SCREEN_NOTE)
+                      for gap in gaps if not gap.awaited]
+        srp = " **Anti-SRP positive: give rituximab early**" + _after_hbv_screen(gaps)
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
                            pulse=pulse, ivig=ivig, methotrexate=_methotrexate_line(kidneys), srp=srp)
@@ -261,8 +271,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                        is_recommended=True),
             Suggestion("Cardiac work-up: ECG, troponin I, NT-proBNP, echo", heart, is_recommended=True),
             Suggestion("ICU / neuromuscular consult and VTE prophylaxis", consults, is_recommended=True),
+            *([Suggestion(f"HBV screen before rituximab: {', '.join(a.description for a in hbv_screen)}; draw "
+                          "before IVIG", hbv_screen, is_recommended=True)] if hbv_screen else []),
         ],
     )
+
+
+def _after_hbv_screen(gaps: tuple[hepatitis.ScreenGap, ...]) -> str:
+    """When rituximab can follow, by the HBV screen as R26 will read it when rituximab is signed: on file, or what is
+    missing, with the tests this card orders (drawn before IVIG, which can make them read positive) and those
+    awaited. The urgent treatment does not wait for them: only rituximab does."""
+    if not gaps:
+        return " (after HBV screening, see R26)."
+    ordered = [gap.marker for gap in gaps if not gap.awaited]
+    draw = (f" **Order {' and '.join(ordered)} now and draw {'them' if len(ordered) > 1 else 'it'} before the first "
+            f"IVIG infusion**: {PASSIVE_TRANSFER}." if ordered else "")
+    return (f" once the HBV screen is back (see R26): {'; '.join(gap.found for gap in gaps)}.{draw} The pulse and "
+            "IVIG do not wait for the results.")
 
 
 # the oral step when the swallow is at risk (dysphagia or aspiration): the card advises nil by mouth until assessed

@@ -15,7 +15,7 @@ from hooks.definitions.treatment_duration import coverage, merge
 from hooks.definitions.vaccines import SERIES_DOSES, given_in, months_after, rzv_series, vaccines_given
 from hooks.record import CVX, Immunization, Observation, PatientRecord, falls_below
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
-from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
+from hooks.sources import ACR_2022_VACCINES, EULAR_2022_INFECTIONS, IDSA_2013_VACCINES, SEED_003
 
 RULE = Rule(
     id="vaccinate-before-immunosuppression",
@@ -25,7 +25,7 @@ RULE = Rule(
     severities=("info",),
     summary="New IIM/IMNM (onset within 90 days) with immunosuppression not started or just started: lists the "
             "missing non-live vaccines (influenza, pneumococcal, recombinant zoster, COVID-19, hepatitis B).",
-    sources=(SEED_003, IDSA_2013_VACCINES, ACR_2022_VACCINES),
+    sources=(SEED_003, IDSA_2013_VACCINES, ACR_2022_VACCINES, EULAR_2022_INFECTIONS),
     parameters={
         "onset_max_days": Param(90, "days", "The myositis began at most this long ago."),
         "immunosuppression_started_max_days": Param(30, "days", "Immunosuppression not started, or started at most "
@@ -156,7 +156,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return NotEvaluable(f"start date of {', '.join(undated)}: immunosuppression of this episode with no start "
                             f"date, so whether it began within {int(p['immunosuppression_started_max_days'])} days "
                             "is unknown", facts)
-    missing, done, actions = _check(record, context, p, facts)
+    missing, done, offers = _check(record, context, p, facts)
     facts["missing"] = "; ".join(missing) or None
     not_offered = [(checked, name, facts[key]) for checked, name, key in NOT_OFFERED if facts[key]]
     if not missing:
@@ -180,7 +180,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=f"New myositis: vaccinate before immunosuppression. Missing: {short}",
         detail=detail,
         facts=facts,
-        suggestions=[Suggestion(label, acts, is_recommended=True) for label, acts in actions],
+        suggestions=offers,
         selection="any",
     )
 
@@ -199,11 +199,18 @@ def _vaccine(context: HookContext, display: str, text: str, note: str | None = N
                                      0.5, "mL", route="im", count=1, text=text, note=note)
 
 
+def _offer(label: str, action: Action) -> Suggestion:
+    """A vaccine due now, right to sign as it is (pre-selected)."""
+    return Suggestion(label, [action], is_recommended=True)
+
+
 def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str, Any]
-           ) -> tuple[list[str], list[str], list[tuple[str, list[Action]]]]:
+           ) -> tuple[list[str], list[str], list[Suggestion]]:
+    """What is missing, what is up to date, and what the card offers: each vaccine due now pre-selected; one whose
+    need a test decides first (hepatitis B by anti-HBs) is offered only beside that test, not pre-selected."""
     missing: list[str] = []
     done: list[str] = []
-    actions: list[tuple[str, list[Action]]] = []
+    offers: list[Suggestion] = []
 
     season = _season_start(record.today, int(p["flu_season_start_month"]))
     flu = [i for i in vaccines_given(record, *INFLUENZA) if i.when is not None and i.when >= season]
@@ -212,9 +219,9 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         done.append(f"influenza {_when(flu)}")
     else:
         missing.append(f"Influenza: no dose this season (since {season.isoformat()})")
-        actions.append(("Inactivated influenza vaccine 0.5 mL IM", [Action(
+        offers.append(_offer("Inactivated influenza vaccine 0.5 mL IM", Action(
             "create", "Inactivated influenza vaccine 0.5 mL IM", resource=_vaccine(
-                context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))]))
+                context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))))
 
     facts["pcv_not_offered"] = None
     pcv20 = given_in(record, "pcv20_or_pcv21")
@@ -226,10 +233,10 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         done.append("pneumococcal " + facts["pneumococcal"])
     elif pcv15:
         missing.append(f"Pneumococcal (PPSV23): PCV15 given {_when(pcv15)} but no PPSV23")
-        actions.append(("PPSV23 0.5 mL IM (at least 8 weeks after PCV15)", [Action(
+        offers.append(_offer("PPSV23 0.5 mL IM (at least 8 weeks after PCV15)", Action(
             "create", "PPSV23 0.5 mL IM", resource=_vaccine(
                 context, PPSV23_DISPLAY, "Pneumococcal polysaccharide vaccine (PPSV23) 0.5 mL IM once",
-                note="At least 8 weeks after PCV15."))]))
+                note="At least 8 weeks after PCV15."))))
     else:
         earliest, after_ppsv23 = _pcv_after_ppsv23(ppsv23, int(p["pcv_after_ppsv23_min_months"]))
         if earliest is not None and earliest > record.today:
@@ -237,9 +244,9 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         else:
             missing.append("Pneumococcal conjugate: no PCV20/PCV21 (or PCV15 + PPSV23) on file"
                            + (f". {after_ppsv23}" if after_ppsv23 else ""))
-            actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
+            offers.append(_offer("PCV20 0.5 mL IM", Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
                 context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once",
-                note=f"{after_ppsv23}." if after_ppsv23 else None))]))
+                note=f"{after_ppsv23}." if after_ppsv23 else None))))
 
     series = rzv_series(record)  # the doses R28 counts too
     facts["rzv_doses"] = len(series.doses)
@@ -253,10 +260,10 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         dose = series.dose_label()
         missing.append(f"Recombinant zoster (RZV): {len(series.doses)} of {SERIES_DOSES} doses"
                        + (f". {series.when_next().rstrip('.')}" if series.doses else ""))
-        actions.append((f"Recombinant zoster vaccine 0.5 mL IM ({dose})", [Action(
+        offers.append(_offer(f"Recombinant zoster vaccine 0.5 mL IM ({dose})", Action(
             "create", f"Recombinant zoster vaccine 0.5 mL IM ({dose})", resource=_vaccine(
                 context, RZV_DISPLAY, f"Recombinant zoster vaccine 0.5 mL IM once ({dose})",
-                note=series.when_next()))]))
+                note=series.when_next()))))
 
     covid_since = record.today - timedelta(days=int(p["covid_current_days"]))
     covid = [i for i in vaccines_given(record, "COVID-19") if i.when is not None and i.when >= covid_since]
@@ -265,15 +272,15 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         done.append(f"COVID-19 {_when(covid)}")
     else:
         missing.append(f"COVID-19: no dose since {covid_since.isoformat()}")
-        actions.append(("COVID-19 vaccine, current formulation", [Action(
+        offers.append(_offer("COVID-19 vaccine, current formulation", Action(
             "create", "COVID-19 vaccination (current formulation)", resource=orders.service_request(
                 context.patient_id, orders.procedure_concept(
                     context.valuesets, "non_live_vaccine", "213", system=CVX,
                     text="COVID-19 vaccination, current-season formulation (dose per product)"),
-                note="Immunocompromised schedule: additional doses may be due."))]))
+                note="Immunocompromised schedule: additional doses may be due."))))
 
-    _hepatitis_b(record, context, p, facts, missing, done, actions)
-    return missing, done, actions
+    _hepatitis_b(record, context, p, facts, missing, done, offers)
+    return missing, done, offers
 
 
 def _pcv_after_ppsv23(ppsv23: list[Immunization], months: int) -> tuple[date | None, str | None]:
@@ -290,7 +297,13 @@ def _pcv_after_ppsv23(ppsv23: list[Immunization], months: int) -> tuple[date | N
 
 
 def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dict[str, Any], missing: list[str],
-                 done: list[str], actions: list[tuple[str, list[Action]]]) -> None:
+                 done: list[str], offers: list[Suggestion]) -> None:
+    """Hepatitis B: not offered with a past or present infection on file; done when anti-HBs is immune. Otherwise the
+    serology first, pre-selected: anti-HBs (unless a result is on file or awaited), and HBsAg and anti-HBc when the
+    HBV status is not known as R26 reads it (EULAR 2022: known before immunosuppression). The vaccine is pre-selected
+    only once anti-HBs is below the immune level (the row's "HBV series if anti-HBs negative"); with no titre yet it is
+    offered unselected, to give after the blood is drawn (a dose can make HBsAg transiently positive) [sign-off]. A
+    series on file with no titre: the titre decides whether another series is needed, so no vaccine is offered."""
     # the markers R10, R16 and R26 read: HBsAg or anti-HBc ever positive, or hepatitis B on the problem list
     markers = hepatitis.hbv_markers(record)
     facts["hepatitis_b_not_offered"] = (
@@ -299,44 +312,84 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
     ) if markers else None
     if markers:
         return
-    latest = next((o for o in reversed(record.observations_in("anti_hbs"))
-                   if _anti_hbs(o, p["anti_hbs_immune_miu_ml"]) is not None), None)
-    status = _anti_hbs(latest, p["anti_hbs_immune_miu_ml"]) if latest else None
+    level = p["anti_hbs_immune_miu_ml"]
+    titres = record.observations_in("anti_hbs")
+    latest = next((o for o in reversed(titres) if _anti_hbs(o, level) is not None), None)
+    status = _anti_hbs(latest, level) if latest else None
     facts["anti_hbs"] = f"{status} ({latest.when})" if latest else "not on file"
     if latest is not None and status == "immune":
         done.append(f"hepatitis B immune (anti-HBs {latest.when})")
         return
+    awaited = titres[-1] if latest is None and titres and not antibodies.held(titres[-1]) else None
+    screen = hepatitis.screen_gaps(record, context)
+    facts["hbv_screen_missing"] = "; ".join(gap.found for gap in screen) or None
     doses = vaccines_given(record, *HEPATITIS_B)
-    found = (f"anti-HBs negative on {latest.when}" if latest else "anti-HBs not on file") + (
-        f"; {len(doses)} hepatitis B vaccine dose(s) on file" if doses else "")
-    missing.append(f"Hepatitis B: {found}")
+    found = [f"anti-HBs negative on {latest.when}" if latest else
+             f"anti-HBs pending since {awaited.when or 'an unknown date'}" if awaited else "anti-HBs not on file",
+             *(gap.found for gap in screen), *([f"{len(doses)} hepatitis B vaccine dose(s) on file"] if doses else [])]
+    serology = ([lab_orders.ANTI_HBS] if latest is None and awaited is None else []) + [
+        gap.test for gap in screen if not gap.awaited]
+    vaccine_offered = latest is not None or not doses  # a series on file: the titre decides whether another is due
+    missing.append(f"Hepatitis B: {'; '.join(found)}." + (
+        _serology_first(bool(screen), latest is None, lab_orders.HBSAG in serology, vaccine_offered, level)
+        if serology else ""))
+    if serology:
+        series_on_file = ("" if vaccine_offered else
+                          f" (a hepatitis B series is on file: revaccinate only if anti-HBs is below {level:g} mIU/mL)")
+        offers.append(Suggestion(f"Hepatitis B serology: {', '.join(test.label for test in serology)}{series_on_file}",
+                                 [test.action(context, note=_why_tested(test, level)) for test in serology],
+                                 is_recommended=True))
+    if not vaccine_offered:
+        return
+    after_draw = "After the blood for the hepatitis B serology is drawn." if serology else None
+    name, resource = _hepatitis_b_vaccine(record, context, facts, after_draw)
+    offers.append(Suggestion(name + (f", if anti-HBs is below {level:g} mIU/mL" if latest is None else ""),
+                             [Action("create", name, resource=resource)], is_recommended=latest is not None))
+
+
+def _serology_first(status_unknown: bool, titre_unknown: bool, hbsag_drawn: bool, vaccine_offered: bool,
+                    level: float) -> str:
+    """Why the serology comes first, for the card: the HBV status before immunosuppression, the titre before the
+    vaccine; and, with the vaccine offered, that a dose the same day follows the blood draw."""
+    why = (["HBV status is to be known before immunosuppression (EULAR 2022)"] if status_unknown else []) + (
+        [f"the vaccine is due only if anti-HBs is below {level:g} mIU/mL"] if titre_unknown else [])
+    then = (" A dose given the same day goes after the blood is drawn"
+            + (": it can make HBsAg transiently positive." if hbsag_drawn else ".") if vaccine_offered else "")
+    return f" Serology first: {' and '.join(why)}.{then}"
+
+
+def _why_tested(test: lab_orders.LabTest, level: float) -> str:
+    """Why a hepatitis B test is ordered, for its order's note: immunity (anti-HBs), or the HBV status."""
+    if test == lab_orders.ANTI_HBS:
+        return f"Hepatitis B immunity: the vaccine is due if anti-HBs is below {level:g} mIU/mL."
+    return "HBV status before immunosuppression (reactivation risk)."
+
+
+def _hepatitis_b_vaccine(record: PatientRecord, context: HookContext, facts: dict[str, Any], first: str | None
+                         ) -> tuple[str, dict[str, Any]]:
+    """Dose 1 of the hepatitis B series by age, as a label and an order; ``first``: what comes before it, for the
+    order's note."""
     too_young = cohorts.below_licensed_age(record, context, "hepb_cpg_min_age")
     facts["hepatitis_b_cpg_not_offered"] = too_young
     if record.youngest_age_years is None:
         # the product and its dose go by age (a paediatric dose is half an adult's): no age, no product
-        label = "Hepatitis B vaccine series (product and dose by age: no birth date on file)"
-        resource = orders.service_request(context.patient_id, orders.text_concept(
-            "Hepatitis B vaccine series: choose the product and dose by age (no birth date on file)"))
-    elif too_young:
+        return ("Hepatitis B vaccine series (product and dose by age: no birth date on file)",
+                orders.service_request(context.patient_id, orders.text_concept(
+                    "Hepatitis B vaccine series: choose the product and dose by age (no birth date on file)"),
+                    note=first))
+    if too_young:
         # the CpG-adjuvanted vaccine is for adults only: a child, or a possible 17-year-old, gets the paediatric
         # 3-dose series (licensed to 19 years)
-        label = "Hepatitis B vaccine (paediatric dosage) 0.5 mL IM (dose 1 of 3)"
-        resource = _vaccine(context, HBV_PAEDIATRIC_DISPLAY,
-                            "Hepatitis B vaccine, paediatric/adolescent dosage, 0.5 mL IM once (dose 1 of 3)",
-                            note="Doses 2 and 3 at 1 and 6 months; check anti-HBs 1-2 months after the series.")
-    else:
-        label = "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"
-        resource = _vaccine(context, HBV_DISPLAY,
-                            "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
-                            note="Dose 2 at 1 month; check anti-HBs 1-2 months after the series.")
-    titre = lab_orders.ANTI_HBS.action(context)
-    if latest is None and doses:
-        # a series on file with no titre: the titre decides whether another series is needed (not both at once)
-        actions.append((f"Anti-HBs (a hepatitis B series is on file: revaccinate only if below "
-                        f"{p['anti_hbs_immune_miu_ml']:g} mIU/mL)", [titre]))
-        return
-    hbv_actions = [Action("create", label, resource=resource)]
-    if latest is None:
-        hbv_actions.insert(0, titre)
-    actions.append(("Hepatitis B vaccine series" + (" (check anti-HBs first)" if latest is None else ""),
-                    hbv_actions))
+        return ("Hepatitis B vaccine (paediatric dosage) 0.5 mL IM (dose 1 of 3)",
+                _vaccine(context, HBV_PAEDIATRIC_DISPLAY,
+                         "Hepatitis B vaccine, paediatric/adolescent dosage, 0.5 mL IM once (dose 1 of 3)",
+                         note=_after(first, "Doses 2 and 3 at 1 and 6 months; check anti-HBs 1-2 months after the "
+                                            "series.")))
+    return ("Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)",
+            _vaccine(context, HBV_DISPLAY,
+                     "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
+                     note=_after(first, "Dose 2 at 1 month; check anti-HBs 1-2 months after the series.")))
+
+
+def _after(first: str | None, note: str) -> str:
+    return f"{first} {note}" if first else note

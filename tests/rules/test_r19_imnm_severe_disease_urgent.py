@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ICD10, IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE_IV, Chart
+from fhir_fixtures.builders import ANTI_HBC, ICD10, IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     CREATININE,
     DYSPHAGIA,
@@ -713,3 +713,43 @@ def test_r19_the_oral_step_is_by_mouth_only_when_the_swallow_is_not_at_risk(kb, 
         assert ("once swallowing is safe (or via NG tube / IV equivalent)" in text) is at_risk
         assert ("once swallowing is safe" in card["detail"]) is at_risk
         assert oral["dosageInstruction"][0]["route"]["coding"][0]["code"] == "26643006"  # a valid oral order still
+
+
+# ---------------------------------------------------------------- the HBV screen before its rituximab (anti-SRP)
+
+def _hbv_screen(card):
+    return next((s for s in card["suggestions"] if s["label"].startswith("HBV screen")), None)
+
+
+def test_r19_anti_srp_with_no_hbv_status_preselects_the_screen_drawn_before_ivig(kb, today):
+    """"Give rituximab early (after HBV screening, see R26)", but R26 runs only when rituximab is signed, and nothing
+    in patient-view ordered the screen (clinician review). HBsAg and anti-HBc are now pre-selected on this card, drawn
+    before IVIG (which can make them read positive); the urgent treatment stays first and waits for nothing."""
+    card = _card(kb, _dysphagic(today))
+    screen = _hbv_screen(card)
+    assert screen["isRecommended"] and screen is card["suggestions"][-1]
+    assert [a["resource"]["code"]["coding"][0]["code"] for a in screen["actions"]] == ["5196-1", "16933-4"]
+    for action in screen["actions"]:
+        assert action["resource"]["priority"] == "urgent"
+        assert "Draw before the first IVIG infusion" in action["resource"]["note"][0]["text"]
+    assert _treatment(card)["actions"][0]["description"] == "Methylprednisolone 1,000 mg IV daily x3"
+    assert ("give rituximab early** once the HBV screen is back (see R26): no HBsAg within 365 days; no anti-HBc on "
+            "file. **Order HBsAg and anti-HBc now and draw them before the first IVIG infusion**") in card["detail"]
+    assert "The pulse and IVIG do not wait for the results." in card["detail"]
+
+
+def test_r19_a_screen_on_file_or_awaited_is_not_ordered_again(kb, today):
+    card = _card(kb, _dysphagic(today).hbv_markers("NEG", "NEG", day=-20))
+    assert _hbv_screen(card) is None and "give rituximab early** (after HBV screening, see R26)." in card["detail"]
+    chart = _dysphagic(today).observation(ANTI_HBC, -2)
+    chart.resources["observations"][-1]["status"] = "registered"  # sent, not yet resulted
+    card = _card(kb, chart)
+    assert [a["description"] for a in _hbv_screen(card)["actions"]] == ["HBsAg"]
+    assert f"no HBsAg within 365 days; anti-HBc pending since {chart.at(-2)}. **Order HBsAg now" in card["detail"]
+    assert _explain(kb, chart)["facts"]["hbv_screen_missing"] == (
+        f"no HBsAg within 365 days; anti-HBc pending since {chart.at(-2)}")
+
+
+def test_r19_no_rituximab_in_the_plan_no_hbv_screen(kb, today):
+    card = _card(kb, _dysphagic(today, srp=False))
+    assert _hbv_screen(card) is None and "HBV" not in card["detail"]

@@ -116,9 +116,10 @@ def test_hepatitis_b_by_anti_hbs(kb, today):
     chart = _with_anti_hbs(today, 8, "m[IU]/mL")
     card, _ = _outcome(kb, chart, today)
     assert "anti-HBs negative on 2026-11-01" in card["detail"]
-    hbv = card["suggestions"][0]["actions"]
-    assert [a["description"] for a in hbv] == ["Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"]
-    assert hbv[0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "189"
+    hbv = _hbv_vaccine(card)
+    assert hbv["isRecommended"]  # non-immune: the series is due (the row's "HBV series if anti-HBs negative")
+    assert [a["description"] for a in hbv["actions"]] == [CPG_DOSE_1]
+    assert hbv["actions"][0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "189"
     chart.observation(ANTI_HBS, day=-10, value=12, unit="m[IU]/mL")
     assert _outcome(kb, chart, today)[0] is None
 
@@ -151,6 +152,22 @@ def test_undated_myositis_is_not_evaluable(kb, today):
 
 def _hbv_action(card):
     return next(a for s in card["suggestions"] for a in s["actions"] if a["description"].startswith("Hepatitis B"))
+
+
+def _hbv_vaccine(card):
+    return next(s for s in card["suggestions"] if s["label"].startswith("Hepatitis B vaccine"))
+
+
+def _serology(card):
+    return next((s for s in card["suggestions"] if s["label"].startswith("Hepatitis B serology")), None)
+
+
+def _note(suggestion):
+    return suggestion["actions"][0]["resource"]["note"][0]["text"]
+
+
+CPG_DOSE_1 = "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"
+AFTER_DRAW = "After the blood for the hepatitis B serology is drawn."
 
 
 def test_children_get_the_paediatric_hepatitis_b_series_not_the_adult_only_cpg_vaccine(kb, today):
@@ -425,16 +442,20 @@ def test_r29_a_covid_19_vaccine_of_a_later_formula_is_a_covid_19_dose(kb, today,
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
 
 
-def test_r29_a_hepatitis_b_series_on_file_with_no_titre_asks_for_the_titre_alone(kb, today):
+def test_r29_a_hepatitis_b_series_on_file_with_no_titre_asks_for_the_serology_not_a_new_series(kb, today):
     """Three Engerix-B doses (CVX 43) on file, no anti-HBs: the suggestion created the anti-HBs test and dose 1 of a
-    new series at once (found by review). The titre decides: revaccinate only if it is below 10 mIU/mL."""
+    new series at once (found by review). The titre decides: revaccinate only if it is below 10 mIU/mL. With the HBV
+    status unknown, HBsAg and anti-HBc go with it."""
     chart = up_to_date(_new(today)).without_observations(ANTI_HBS[1])
     for day in (-900, -870, -720):
         chart.immunization((CVX, "43", "hepatitis B vaccine, adult dosage"), day=day)
     card, _ = _outcome(kb, chart, today)
     [hbv] = [s for s in card["suggestions"] if "Anti-HBs" in s["label"]]
-    assert hbv["label"] == "Anti-HBs (a hepatitis B series is on file: revaccinate only if below 10 mIU/mL)"
-    assert [a["description"] for a in hbv["actions"]] == ["Anti-HBs"]
+    assert hbv["label"] == ("Hepatitis B serology: Anti-HBs, HBsAg, Anti-HBc total (a hepatitis B series is on file: "
+                            "revaccinate only if anti-HBs is below 10 mIU/mL)")
+    assert [a["description"] for a in hbv["actions"]] == ["Anti-HBs", "HBsAg", "Anti-HBc total"]
+    assert not any(a["description"].startswith("Hepatitis B vaccine") for s in card["suggestions"]
+                   for a in s["actions"])
 
 
 @pytest.mark.parametrize("status", ["resolved", "inactive", "remission"])
@@ -501,7 +522,7 @@ def test_r29_an_anti_hbs_titre_written_as_text_is_read(kb, today, text, immune):
         assert card is None
     else:
         assert card["summary"].endswith("Missing: hepatitis B")
-        assert [a["description"] for a in card["suggestions"][0]["actions"]] == [
+        assert [a["description"] for a in _hbv_vaccine(card)["actions"]] == [
             "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"]
 
 
@@ -556,3 +577,51 @@ def test_r29_a_site_sets_the_interval_after_ppsv23(kb, today):
     site = with_params(kb, RULE, pcv_after_ppsv23_min_months=1)
     card, _ = _outcome(site, _without(up_to_date(_new(today)), "216").immunization(PPSV23, day=-60), today)
     assert card["suggestions"][0]["label"] == "PCV20 0.5 mL IM"
+
+
+# ---------------------------------------------------------------- hepatitis B: the serology first (clinician review)
+
+def test_r29_with_no_titre_the_serology_is_preselected_and_the_vaccine_is_not(kb, today):
+    """Anti-HBs and dose 1 of the vaccine were pre-selected together under "check anti-HBs first", with no HBsAg or
+    anti-HBc before immunosuppression (clinician review). The serology is pre-selected (anti-HBs, and HBsAg and
+    anti-HBc, whose status is unknown); the vaccine is offered beside it, not pre-selected, to give after the blood is
+    drawn if anti-HBs is below 10 mIU/mL."""
+    card, entry = _outcome(kb, _new(today), today)
+    serology, vaccine = _serology(card), _hbv_vaccine(card)
+    assert serology["isRecommended"] and not vaccine["isRecommended"]
+    assert [a["resource"]["code"]["coding"][0]["code"] for a in serology["actions"]] == ["22322-2", "5196-1",
+                                                                                         "16933-4"]
+    assert vaccine["label"] == f"{CPG_DOSE_1}, if anti-HBs is below 10 mIU/mL"
+    assert _note(vaccine).startswith(AFTER_DRAW)
+    assert ("Serology first: HBV status is to be known before immunosuppression (EULAR 2022) and the vaccine is due "
+            "only if anti-HBs is below 10 mIU/mL. A dose given the same day goes after the blood is drawn: it can make "
+            "HBsAg transiently positive.") in card["detail"]
+    assert entry["facts"]["hbv_screen_missing"] == "no HBsAg within 365 days; no anti-HBc on file"
+    assert any(link["label"].startswith("EULAR 2022") for link in card["links"])
+
+
+def test_r29_non_immune_with_hbv_status_unknown_preselects_the_screen_and_the_vaccine(kb, today):
+    chart = _new(today).observation(ANTI_HBS, -10, value=3, unit="m[IU]/mL")
+    card, _ = _outcome(kb, chart, today)
+    assert [a["description"] for a in _serology(card)["actions"]] == ["HBsAg", "Anti-HBc total"]
+    vaccine = _hbv_vaccine(card)
+    assert vaccine["isRecommended"] and vaccine["label"] == CPG_DOSE_1 and _note(vaccine).startswith(AFTER_DRAW)
+
+
+def test_r29_a_known_hbv_status_is_not_ordered_again(kb, today):
+    chart = _new(today).hbv_markers("NEG", "NEG", day=-30)
+    card, entry = _outcome(kb, chart, today)
+    assert [a["description"] for a in _serology(card)["actions"]] == ["Anti-HBs"]
+    assert "HBV status is to be known" not in card["detail"] and entry["facts"]["hbv_screen_missing"] is None
+    card, _ = _outcome(kb, chart.observation(ANTI_HBS, -10, value=3, unit="m[IU]/mL"), today)
+    assert _serology(card) is None and _hbv_vaccine(card)["isRecommended"]
+    assert AFTER_DRAW not in _note(_hbv_vaccine(card))
+
+
+def test_r29_a_pending_anti_hbs_is_awaited_not_ordered_again(kb, today):
+    chart = _new(today).hbv_markers("NEG", "NEG", day=-30).observation(ANTI_HBS, -1)
+    chart.resources["observations"][-1]["status"] = "registered"
+    card, _ = _outcome(kb, chart, today)
+    assert _serology(card) is None and not _hbv_vaccine(card)["isRecommended"]
+    assert f"- Hepatitis B: anti-HBs pending since {chart.at(-1)}.\n" in card["detail"]
+
