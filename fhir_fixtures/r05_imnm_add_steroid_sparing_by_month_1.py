@@ -14,6 +14,7 @@ from fhir_fixtures.builders import (
     TMP_SMX_DS,
     Chart,
 )
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
 
 RULE = "imnm-add-steroid-sparing-by-month-1"
 
@@ -131,3 +132,12 @@ def tmp_smx_treatment_course(today: date) -> dict[str, Any]:
     chart = _chart(today, -45)
     chart.medication(TMP_SMX_DS, 1, "{tbl}", start=-3, end=3, frequency=2, route=ROUTE_ORAL)
     return chart.request("patient-view")
+
+
+@fixture("r05-fires-dysphagia-methotrexate-subcutaneous", hook="patient-view",
+         story="Prednisone 60 mg since D-45, no second agent, oropharyngeal dysphagia since D-6: methotrexate 15 mg "
+               "weekly is offered as a subcutaneous prefilled syringe, not tablets (R25 gives zoledronic acid IV for "
+               "the same dysphagia).",
+         fires={RULE}, indicators={RULE: "warning"})
+def dysphagia(today: date) -> dict[str, Any]:
+    return _chart(today, -45).condition(DYSPHAGIA, onset=-6).request("patient-view")

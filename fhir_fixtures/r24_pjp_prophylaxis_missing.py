@@ -5,6 +5,7 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
+    IBM_ICD,
     IMNM_SNOMED,
     LYMPHOCYTES,
     METHOTREXATE_2_5,
@@ -14,6 +15,7 @@ from fhir_fixtures.builders import (
     TMP_SMX_SS,
     Chart,
 )
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
 
 RULE = "pjp-prophylaxis-missing"
 
@@ -101,4 +103,25 @@ def quiet_low_dose(today: date) -> dict[str, Any]:
 def fires_treatment_course_over(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.medication(TMP_SMX_DS, 1, "{tbl}", start=-9, end=-2, frequency=2, route=ROUTE_ORAL, status="completed")
+    return chart.request("patient-view")
+
+
+@fixture("r24-fires-dysphagia-tmp-smx-suspension", hook="patient-view",
+         story="IMNM on prednisone 40 mg/day for 35 days with oropharyngeal dysphagia and no PJP prophylaxis: TMP/SMX "
+               "is offered as the oral suspension (10 mL daily), given once swallowing is safe or by NG tube, with "
+               "the CBC for R05's methotrexate.",
+         fires={RULE, "imnm-add-steroid-sparing-by-month-1"}, indicators={RULE: "warning"})
+def fires_dysphagia(today: date) -> dict[str, Any]:
+    return _chart(today).condition(DYSPHAGIA, onset=-6).request("patient-view")
+
+
+@fixture("r24-fires-ibm-methotrexate-r02-stops", hook="patient-view",
+         story="Inclusion body myositis on prednisone 30 mg/day and weekly methotrexate for 100 days: R02 advises "
+               "stopping the methotrexate, so R24's TMP/SMX comes without the CBC for the pair (said in words for a "
+               "kept methotrexate).",
+         fires={RULE, "ibm-immunosuppression-futile"}, indicators={RULE: "warning"})
+def fires_ibm_methotrexate(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=71, sex="male").condition(IBM_ICD, onset=-900).weight(80, day=-10)
+    chart.medication(PREDNISONE_20, 30, "mg", start=-120)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk", day_of_week=["wed"])
     return chart.request("patient-view")

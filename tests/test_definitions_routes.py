@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import METHOTREXATE_2_5, ROUTE_SC, Chart
+from fhir_fixtures.builders import ICD10, METHOTREXATE_2_5, ROUTE_SC, Chart
 from fhir_fixtures.r09_mtx_weekly_dose_range import MTX_INJECTABLE
 from hooks.definitions import routes
 from hooks.definitions.routes import V3_ROUTE
@@ -43,3 +43,15 @@ def test_the_route_by_the_order_else_by_the_products_form(kb, today, code, route
     chart = Chart(today).draft(code, 15, "mg", route=route, period=1, period_unit="wk")
     _, context = record_and_context(kb, chart, "order-sign")
     assert routes.route_of(context.draft_orders[0]) == expected
+
+
+@pytest.mark.parametrize(("condition", "status", "impaired"), [
+    ((ICD10, "R13.12", "Dysphagia, oropharyngeal phase"), "active", True),
+    ((ICD10, "R13.12", "Dysphagia, oropharyngeal phase"), "resolved", False),
+    ((ICD10, "M62.81", "Muscle weakness (generalized)"), "active", False),
+])
+def test_the_swallow_is_impaired_by_active_dysphagia_on_file(kb, today, condition, status, impaired):
+    """R05 (subcutaneous methotrexate), R24 (TMP/SMX suspension) and R25 (zoledronic acid IV) ask this one question
+    before they offer a tablet: active dysphagia on the problem list; a resolved one no longer stops a tablet."""
+    record, _ = record_and_context(kb, Chart(today).condition(condition, status=status), "patient-view")
+    assert bool(routes.swallowing_impaired(record)) is impaired

@@ -2,7 +2,7 @@
 
 Every rule that reads a route reads it here (R07's IV pulse, R08's replacement route, R11's eye drops, the
 steroid timeline's creams, the prednis(ol)one drafts R06, R32 and R33 check), so they agree on what 'IV' or
-'topical' means.
+'topical' means. So does the question whether a tablet can be offered at all (:func:`swallowing_impaired`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Mapping
 
-from hooks.record import SNOMED, Concept, MedicationOrder
+from hooks.record import SNOMED, Concept, Condition, MedicationOrder, PatientRecord
 
 V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
 # Routes by code, in SNOMED CT and in HL7 v3 RouteOfAdministration (the IntravenousInjection and
@@ -113,3 +113,14 @@ def is_local_order(order: MedicationOrder) -> bool:
 def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
     """Leave out local forms (tacrolimus ointment, prednisolone eye drops): they are not systemic therapy."""
     return [o for o in orders if not is_local_order(o)]
+
+
+# How a suggested oral order is given while the swallow is impaired: the patient may be nil by mouth until a swallow
+# assessment (R19), so a liquid goes by mouth only once that is safe, else down a nasogastric tube
+ONCE_SWALLOWING_IS_SAFE = "by mouth once swallowing is safe (or via NG tube)"
+
+
+def swallowing_impaired(record: PatientRecord) -> list[Condition]:
+    """Active dysphagia on the problem list: no tablet to be swallowed is suggested. R25 gives zoledronic acid IV
+    instead of alendronate for it, R05 methotrexate subcutaneously, R24 TMP/SMX as the oral suspension."""
+    return record.conditions_in("dysphagia", active_only=True)

@@ -3,17 +3,16 @@ would wrongly escalate it. Point the team to rehabilitation, falls and swallowin
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
-from hooks.definitions import cohorts, diagnosis, weight
-from hooks.definitions.courses import given_since, last_dose_day
+from hooks.definitions import diagnosis
+from hooks.definitions import ibm as futility
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.dose_basis import named_with_dose
-from hooks.definitions.treatment_duration import ivig_cycle, stated_interval
-from hooks.record import Concept, MedicationOrder, PatientRecord
+from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
 
@@ -36,19 +35,6 @@ RULE = Rule(
     override_family="safety",
 )
 
-AGENTS = ("methotrexate", "azathioprine", "mycophenolate", "rituximab", "ivig", "tacrolimus", "cyclosporine")
-# Conditions that justify immunosuppression in their own right (RA, SLE, transplant, irAE...).
-OTHER_INDICATIONS = ("other_immunosuppression_indication", "ici_adverse_effect")
-# What an order may name as its own indication to show it is not given for IBM: those conditions, or for a
-# glucocorticoid one treated with a steroid course (a COPD burst, asthma, adrenal replacement...). The latter only
-# exempts the glucocorticoid order that names it: on the problem list it does not justify immunosuppression for IBM.
-GLUCOCORTICOID_REASON_GROUPS = (*OTHER_INDICATIONS, "steroid_course_indication")
-# An order that names the muscle disease too is (also) given for it, and still counts
-MYOSITIS = ("ibm", "imnm", "iim_other", "myopathy")
-# IgG replacement, not immunomodulation: IVIG in a primary or secondary antibody deficiency (common variable
-# immunodeficiency, hypogammaglobulinaemia) at a replacement dose (igg_replacement_max_g_per_kg_4_weeks)
-ANTIBODY_DEFICIENCY = "antibody_deficiency"
-
 DETAIL = """\
 **Immunosuppression is unlikely to help inclusion body myositis (IBM).** Found: {ibm}.
 {drugs}{exempt} No other condition that needs immunosuppression is on file (such as rheumatoid
@@ -64,34 +50,6 @@ falls prevention, and follow-up in a neuromuscular clinic.{steroid_note}"""
 STEROID_NOTE = """
 
 A glucocorticoid taken for more than about 3 weeks must be tapered, not stopped abruptly (adrenal insufficiency)."""
-
-
-def _other_indication(order: MedicationOrder, stated: list[tuple[Concept, str]]) -> str | None:
-    """Where the order itself names another indication as its reason (``stated``: diagnosis.stated_reasons); a
-    condition elsewhere on the chart says nothing of this order. Free-text instructions are not read: 'stop if
-    anaphylaxis' or 'avoid adrenal crisis' name a condition the order is not given for."""
-    groups = GLUCOCORTICOID_REASON_GROUPS if order.in_group("glucocorticoid_systemic") else OTHER_INDICATIONS
-    return next((where for concept, where in stated if concept.in_group(*groups)), None)
-
-
-def _igg_replacement(order: MedicationOrder, stated: list[tuple[Concept, str]], record: PatientRecord,
-                     weight_kg: float | None, max_g_per_kg_4_weeks: float) -> str | None:
-    """IVIG at a replacement dose (at most ``max_g_per_kg_4_weeks``) for an antibody deficiency that the order
-    names as its reason (``stated``) or that is active on the problem list: how the card says it. None for any other
-    order, and where the dose per kg cannot be read (no current weight, a dose not read): never assumed low."""
-    if not order.in_group("ivig") or not weight_kg:
-        return None
-    named = next((where for concept, where in stated if concept.in_group(ANTIBODY_DEFICIENCY)), None)
-    deficiency = named or next((f"{c.code.label} on file"
-                                for c in record.conditions_in(ANTIBODY_DEFICIENCY, active_only=True)), None)
-    cycle_mg = ivig_cycle(order, weight_kg, record.today).mg if deficiency else None
-    if cycle_mg is None:
-        return None
-    per_cycle = cycle_mg / 1000 / weight_kg
-    interval = stated_interval(order)  # cycles closer than 4 weeks give more in 4 weeks than one cycle
-    if per_cycle * max(1.0, 28 / interval if interval else 1.0) > max_g_per_kg_4_weeks + 1e-9:
-        return None
-    return f"IgG replacement, {round(per_cycle, 2):g} g/kg a cycle ({weight_kg:g} kg), {deficiency}"
 
 
 def _rehabilitation(context: HookContext) -> list[Action]:
@@ -111,67 +69,33 @@ def _rehabilitation(context: HookContext) -> list[Action]:
             for label, text, code in referrals]
 
 
-def _between_doses(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
-    """IVIG given within the ivig_course_break_days definition, or rituximab within anti_cd20_in_use_days, with no
-    current order: a course still in use between its cycles."""
-    today = record.today
-    ivig = given_since(record, "ivig", since=today - timedelta(days=int(context.definition("ivig_course_break_days"))))
-    anti_cd20 = given_since(record, "rituximab",
-                            since=today - timedelta(days=int(context.definition("anti_cd20_in_use_days"))))
-    return [order for order in (*ivig, *anti_cd20) if not order.current_on(today)]
-
-
 def _drug(flagged: diagnosis.Flagged) -> str:
     """The agent in a word ('rituximab', 'IVIG'), else the order's label."""
     medication = flagged.order.medication
     return "IVIG" if medication.in_group("ivig") else next(
-        (drug for group in AGENTS if (drug := medication.concept_in(group))), flagged.order.label)
+        (drug for group in futility.AGENTS if (drug := medication.concept_in(group))), flagged.order.label)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    ibm = cohorts.ibm_diagnosed(record)
-    others = record.conditions_in(*OTHER_INDICATIONS, active_only=True)
-    overlap = cohorts.overlap_myositis(record)
+    read = futility.assess(record, context)  # shared with R24 (no CBC for a methotrexate this card stops)
+    ibm, flagged, found = read.ibm, list(read.flagged), read.found
+    named, replacement = read.named, read.replacement
     order_sign = context.hook == "order-sign"
-    # at patient-view, what is active: current orders, and the cyclic agents between doses (IVIG cycles, rituximab
-    # courses charted as completed orders), as escalation and R28 read them
-    candidates = (context.draft_orders if order_sign
-                  else [*record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True),
-                        *_between_doses(record, context)])
-    dosing = weight.dosing_weight(record, context)
-    weight_kg = dosing.value if dosing else None
-    day = diagnosis.glucocorticoid_day(record, context)
-    params = context.params(RULE)
-    replacement_max = params["igg_replacement_max_g_per_kg_4_weeks"]
-    found = diagnosis.immunosuppressive_orders(
-        candidates, AGENTS, min_peq_mg=float(params["min_peq_mg"]), weight_kg=weight_kg,
-        any_iv_methylprednisolone=False, unreadable_steroid_counts=True, day=day)
-    named, replacement, flagged = [], [], []
-    for f in found:
-        stated = diagnosis.stated_reasons(f.order, record)
-        if any(concept.in_group(*MYOSITIS) for concept, _ in stated):  # given for the myositis too
-            flagged.append(f)
-        elif other := _other_indication(f.order, stated):
-            named.append(f"{f}: {other}")
-        elif igg := _igg_replacement(f.order, stated, record, weight_kg, replacement_max):
-            replacement.append(f"{f}: {igg}")
-        else:
-            flagged.append(f)
     facts: dict[str, Any] = {
         "ibm": "; ".join(c.code.label for c in ibm) or None,
-        "other_immunosuppression_indications": "; ".join(c.code.label for c in others) or None,
-        "overlap_myositis": "; ".join(c.code.label for c in overlap) or None,
+        "other_immunosuppression_indications": "; ".join(c.code.label for c in read.others) or None,
+        "overlap_myositis": "; ".join(c.code.label for c in read.overlap) or None,
         "immunosuppression": "; ".join(str(f) for f in flagged) or None,
         "ordered_for_another_indication": "; ".join(named) or None,
         "igg_replacement": "; ".join(replacement) or None,
-        "adrenal_cover": day.cover_named(),
+        "adrenal_cover": read.adrenal_cover,
     }
     if not ibm:
         return Quiet("no active inclusion body myositis", facts)
-    if overlap:
+    if read.overlap:
         return Quiet(f"another myositis that needs immunosuppression is on file ({facts['overlap_myositis']}): an "
                      "overlap case, where a trial belongs under a neuromuscular specialist", facts)
-    if others:
+    if read.others:
         return Quiet("another condition that needs immunosuppression is on file", facts)
     if not flagged:
         where = "in the draft orders" if order_sign else "active"

@@ -7,25 +7,18 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids, trimethoprim
-from hooks.definitions import treatment_duration as td
-from hooks.definitions.courses import (
-    days_text,
-    ended_before_its_end,
-    ended_early_text,
-    given_today,
-    last_dose_day,
-    not_over,
-    planned,
-)
+from hooks.definitions import immunosuppression, routes, steroid_sparing, steroids, trimethoprim
+from hooks.definitions.courses import days_text
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
-from hooks.definitions.weight import dosing_bsa, missing_weight_or_height
-from hooks.dosing import METHOTREXATE_ORAL, product_for
+from hooks.definitions.trimethoprim import TmpDose
+from hooks.definitions.weight import missing_weight_or_height
+from hooks.dosing import METHOTREXATE_INJECTION, METHOTREXATE_ORAL, product_for
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
 
 PJP_RULE = "pjp-prophylaxis-missing"  # whose min_peq_mg says when TMP/SMX prophylaxis is due (R24)
+ADULT_MTX_MG = 15.0  # an adult's starting dose, weekly, by mouth or (the swallow impaired) subcutaneously
 
 RULE = Rule(
     id="imnm-add-steroid-sparing-by-month-1",
@@ -68,11 +61,13 @@ Options:
 {notes}"""
 
 ADULT_OPTIONS = """\
-- **Methotrexate** (the usual choice): 15 mg by mouth **once weekly** on {weekday}s, with folic acid 1 mg daily.
-  Raise by 2.5-5 mg every 2-4 weeks to 20-25 mg/week; switch to subcutaneous at 20 mg/week or more. Check the
-  methotrexate baseline labs first.
+- **Methotrexate** (the usual choice): 15 mg {given} **once weekly** on {{weekday}}s, with folic acid 1 mg daily.
+  Raise by 2.5-5 mg every 2-4 weeks to 20-25 mg/week{switch}. Check the methotrexate baseline labs first.
 - **Mycophenolate mofetil** 500 mg twice daily, rising to 1,000-1,500 mg twice daily (preferred with
   interstitial lung disease, or when methotrexate is contraindicated)."""
+ORAL_OPTIONS = ADULT_OPTIONS.format(given="by mouth", switch="; switch to subcutaneous at 20 mg/week or more")
+# the swallow impaired (dysphagia on file): the same weekly dose under the skin, no tablets
+SUBCUTANEOUS_OPTIONS = ADULT_OPTIONS.format(given="subcutaneously", switch="")
 
 # a child is offered no adult fixed dose, in the text either: the doses are by body-surface area (the note below)
 CHILD_OPTIONS = """\
@@ -88,72 +83,17 @@ def _weekday(today: date) -> tuple[str, str]:
     return day, WEEKDAY_NAMES[day]
 
 
-def _as_given(agents: list[MedicationOrder], today: date) -> list[str]:
-    """The steroid-sparing agents as the quiet reason names them, each by its latest order (IVIG is often charted one
-    order per cycle): one given now by its name; one ordered from a later day with that day; one no longer given
-    with how it ended and when it was last given, so that an agent stopped after a week, the patient on glucocorticoid
-    alone since, is not read as a current second agent."""
-    latest: dict[str, tuple[date, MedicationOrder]] = {}
-    for order in agents:
-        last = today if not_over(order, today) else last_dose_day(order, today) or date.min
-        if order.label not in latest or last >= latest[order.label][0]:
-            latest[order.label] = (last, order)
-    return [_named(order, today) for _, order in latest.values()]
-
-
-def _named(order: MedicationOrder, today: date) -> str:
-    """One agent's order as :func:`_as_given` names it."""
-    if planned(order, today) and order.start is not None:
-        return f"{order.label} (ordered from {order.start.isoformat()})"
-    if given_today(order, today):  # on hold, it is named so
-        return order.label if order.status == "active" else f"{order.label} ({order.status})"
-    if ended_before_its_end(order, today):
-        return ended_early_text(order)
-    last = last_dose_day(order, today)
-    if last is None:
-        return f"{order.label} ({order.status})"
-    return f"{order.label} ({order.status}, last given on {last.isoformat()}, {days_text((today - last).days)} ago)"
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
-    facts: dict[str, object] = {"imnm": cohorts.is_imnm(record, context)}
-    if not facts["imnm"]:
-        return Quiet("not IMNM", facts)
-    start = escalation.treatment_days(record, context, facts)
-    if not isinstance(start, tuple):
-        return start
-    t_tx, days = start
-    if days < params["min_days_since_ttx"]:
-        return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
-    agents = routes.systemic(immunosuppression.steroid_sparing_since(record, t_tx))
-    ivig = td.last_ivig(record)
-    labels = _as_given(agents, record.today) + (
-        [f"IVIG on {ivig.isoformat()}"] if ivig and ivig >= t_tx and not any(a.in_group("ivig") for a in agents)
-        else [])
-    facts["steroid_sparing_since_ttx"] = "; ".join(labels) or "none"
-    if labels:
-        # the spec's "given since T_tx" is met by a week of methotrexate stopped months ago: the reason says so
-        return Quiet(f"steroid-sparing agent given or ordered since T_tx: {'; '.join(labels)}", facts)
-    # the row's case is glucocorticoid monotherapy: years after T_tx, off every treatment, is not it
+    due = steroid_sparing.assess(record, context)  # the gates, shared with R24 (it orders the CBC beside this card)
+    if not isinstance(due, steroid_sparing.Due):
+        return due
+    facts = dict(due.facts)
     history = steroids.history(record, context)
-    last_gc = history.last_given()
-    facts["glucocorticoid_last_given"] = last_gc.isoformat() if last_gc else None
-    if last_gc is None or (record.today - last_gc).days > params["max_days_off_glucocorticoid"]:
-        return Quiet(f"no glucocorticoid within {params['max_days_off_glucocorticoid']:g} days: not glucocorticoid "
-                     "monotherapy now", facts)
-
-    ild = record.conditions_in("ild", active_only=True)
-    kidney = renal.below_limit(record, context, params["mtx_egfr_min"], creatinine_since=record.today - timedelta(
-        days=params["unestimated_creatinine_max_age_days"]))
-    tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
+    kidney, ild, tmp_smx, child = due.kidney, due.ild, list(due.tmp_smx), due.child
     # an eGFR that may be below the limit ('<45', a result that cannot be read, a newer creatinine that gives no eGFR)
     # is read as low: methotrexate waits for a recheck
     low_egfr = kidney.may_be_below
-    facts.update(ild=ild[0].code.label if ild else None,
-                 egfr=str(kidney) if kidney.on_file else None,
-                 tmp_smx_active=", ".join(o.label for o in tmp_smx) or None)
-    child = cohorts.is_paediatric(record, context)
     mmf_first = "" if child else "; mycophenolate is offered first"  # a child is offered no mycophenolate dose
     notes = []
     if ild:
@@ -167,9 +107,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                  if kidney.unestimated else "renal function is rechecked")
         notes.append(f"{kidney}, so methotrexate is not offered until {until}{mmf_first}.")
     # a treatment-dose course (or one whose dose cannot be read) is one R11 says to avoid with methotrexate
-    tmp_course = _tmp_course_to_wait_for(record, context, tmp_smx, facts)
-    if tmp_course is not None:
-        notes.append(tmp_course)
+    if due.tmp_course is not None:
+        notes.append(_tmp_course_to_wait_for(record, *due.tmp_course))
     elif any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
         notes.append("Co-trimoxazole is active at a prophylactic dose: "
                      + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE)
@@ -181,27 +120,33 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # R24 is likely to offer TMP/SMX beside this card's methotrexate: both cards name the pair
         notes.append("No PJP prophylaxis is on file at this glucocorticoid dose (see R24). If TMP/SMX is started with "
                      "methotrexate: " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE)
+    swallowing = routes.swallowing_impaired(record)
+    if swallowing and not child:  # a child's methotrexate is subcutaneous already
+        notes.append(f"{swallowing[0].code.label} on file: methotrexate is offered **subcutaneously** (the same "
+                     "weekly dose), not as tablets; mycophenolate, if chosen instead, as its oral suspension; folic "
+                     f"acid {routes.ONCE_SWALLOWING_IS_SAFE}.")
     code, weekday = _weekday(record.today)
-    facts["methotrexate_day"] = weekday
-    prefer_mmf = bool(ild) or low_egfr
+    facts.update(methotrexate_day=weekday, methotrexate_route="sc" if swallowing or child else "oral")
 
     patient = context.patient_id
-    methotrexate = _methotrexate(record, context, params, child, code, weekday, facts, notes)
+    methotrexate = _methotrexate(record, context, params, due, bool(swallowing), code, weekday, facts, notes)
     mmf = orders.medication_request(
         patient, orders.concept(context.valuesets, "mycophenolate", "mycophenolate mofetil 500 MG Oral Tablet"),
         500, "mg", text="Mycophenolate mofetil 500 mg by mouth twice daily; titrate to 1,000-1,500 mg twice daily",
         frequency=2)
     tpmt = orders.service_request(
         patient, orders.text_concept("TPMT activity (or TPMT genotype) and NUDT15 genotype before azathioprine"))
-    mtx_choice = None if low_egfr or methotrexate is None else Suggestion(
-        methotrexate[0], methotrexate[1], is_recommended=not prefer_mmf and tmp_course is None)
+    mtx_choice = None if methotrexate is None or not due.methotrexate_offered else Suggestion(
+        methotrexate[0], methotrexate[1], is_recommended=due.methotrexate_pre_selected)
     mmf_choice = None if child else Suggestion(  # no adult mycophenolate dose for a child
         "Mycophenolate mofetil 500 mg twice daily", [Action("create", "Mycophenolate mofetil 500 mg PO BID",
-                                                            resource=mmf)], is_recommended=prefer_mmf)
+                                                            resource=mmf)], is_recommended=due.prefer_mycophenolate)
     aza_choice = Suggestion("Test TPMT/NUDT15 before azathioprine",
                             [Action("create", "TPMT and NUDT15 testing", resource=tpmt)])
-    ranked = [mmf_choice, mtx_choice, aza_choice] if prefer_mmf else [mtx_choice, mmf_choice, aza_choice]
+    ranked = ([mmf_choice, mtx_choice, aza_choice] if due.prefer_mycophenolate
+              else [mtx_choice, mmf_choice, aza_choice])
     choices = [c for c in ranked if c is not None]
+    t_tx, days, last_gc = due.t_tx, due.days, due.last_glucocorticoid
     if last_gc < record.today:  # the course is over: "day N of treatment" would say it is still taken
         ago = days_text((record.today - last_gc).days)
         course = f"the glucocorticoid was last given on {last_gc.isoformat()}, {ago} ago"
@@ -209,11 +154,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:  # days counted as the other cards count days on a drug (R23, R24, R25): the first day is day 1
         course = f"today is day {days + 1} of treatment"
         summary = f"IMNM on glucocorticoid alone on day {days + 1} of treatment (started {t_tx.isoformat()})"
+    options = CHILD_OPTIONS if child else SUBCUTANEOUS_OPTIONS if swallowing else ORAL_OPTIONS
     return Fired(
         severity="warning",
         summary=f"{summary}: add a steroid-sparing agent",
         detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=facts["t_tx_found_by"], course=course,
-                             options=(CHILD_OPTIONS if child else ADULT_OPTIONS).format(weekday=weekday),
+                             options=options.format(weekday=weekday),
                              notes="\n" + "\n".join(notes) if notes else ""),
         facts=facts,
         suggestions=choices,
@@ -221,18 +167,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _tmp_course_to_wait_for(record: PatientRecord, context: HookContext, tmp_smx: list[MedicationOrder],
-                            facts: dict[str, object]) -> str | None:
+def _tmp_course_to_wait_for(record: PatientRecord, order: MedicationOrder, dose: TmpDose) -> str:
     """The note when an active TMP/SMX or trimethoprim order is at a treatment dose, or at one that cannot be read
-    (hooks.definitions.trimethoprim, R11's classes): methotrexate waits until the course is over and is not
-    pre-selected; None when every active order is prophylactic."""
-    graded = [(order, trimethoprim.chart_regimen(record, context, order)) for order in tmp_smx]
-    facts["tmp_smx_regimen"] = "; ".join(f"{o.label}: {dose.regimen}" for o, dose in graded) or None
-    if not graded:
-        return None
-    order, dose = trimethoprim.worst_regimen(graded)
-    if dose.regimen == "prophylactic":
-        return None
+    (hooks.definitions.trimethoprim, R11's classes; ``steroid_sparing.Due.tmp_course``): methotrexate waits until the
+    course is over and is not pre-selected."""
     name = "Co-trimoxazole" if immunosuppression.is_co_trimoxazole(order) else "Trimethoprim"
     ends = f", to {order.end.isoformat()}" if order.end is not None and order.end >= record.today else ""
     if dose.regimen == "treatment":
@@ -246,14 +184,17 @@ def _tmp_course_to_wait_for(record: PatientRecord, context: HookContext, tmp_smx
             f"course is over**, or choose another agent now; it is not pre-selected.")
 
 
-def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[str, float], child: bool,
-                  day_code: str, weekday: str, facts: dict[str, object], notes: list[str]
+def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[str, float], due: steroid_sparing.Due,
+                  subcutaneous: bool, day_code: str, weekday: str, facts: dict[str, object], notes: list[str]
                   ) -> tuple[str, list[Action]] | None:
-    """The weekly methotrexate and folic acid to offer (label, actions): 15 mg orally for an adult; for a child,
+    """The weekly methotrexate and folic acid to offer (label, actions): 15 mg for an adult, by mouth, or
+    subcutaneously (the same dose, a prefilled syringe) when ``subcutaneous`` (the swallow is impaired); for a child,
     15 mg/m2 SC by body-surface area (SHARE), as R32 suggests it, or nothing without a current weight or height.
     Adult fixed doses are not for children: 15 mg is 25 mg/m2 at 0.6 m2."""
-    if child:
-        bsa = dosing_bsa(record, context)
+    folic_text = (f"Folic acid 1 mg once daily (with weekly methotrexate), {routes.ONCE_SWALLOWING_IS_SAFE}"
+                  if subcutaneous else "Folic acid 1 mg by mouth once daily (with weekly methotrexate)")
+    if due.child:
+        bsa = due.bsa_m2
         per_m2, cap = params["paediatric_mtx_mg_per_m2_week"], params["paediatric_mtx_max_mg_week"]
         facts.update(paediatric=True, bsa_m2=bsa)
         who = f"Child ({record.youngest_age_years} y)"  # the age that makes them a child (a partial birthDate)
@@ -269,18 +210,21 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
                      f"mg) = {dose:g} mg at {bsa:g} m² ({suggested.dose.how}); mycophenolate by body-surface area "
                      "too (no adult dose offered). Involve paediatric rheumatology.")
     else:
-        dose = 15.0
-        tablets = product_for(METHOTREXATE_ORAL, dose)
+        dose = ADULT_MTX_MG
+        product = product_for(METHOTREXATE_INJECTION if subcutaneous else METHOTREXATE_ORAL, dose)
+        given = "subcutaneously" if subcutaneous else "by mouth"
+        titration = "" if subcutaneous else "; subcutaneous when 20 mg/week or more"
         order = orders.medication_request(
-            context.patient_id, orders.product_concept(context.valuesets, tablets),
-            dose, "mg", route="oral", frequency=1, period=1, period_unit="wk", day_of_week=day_code,
-            text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {weekday}s only. Titrate by "
-                 "2.5-5 mg every 2-4 weeks to 20-25 mg/week; subcutaneous when 20 mg/week or more.",
+            context.patient_id, orders.product_concept(context.valuesets, product),
+            dose, "mg", route="sc" if subcutaneous else "oral", frequency=1, period=1, period_unit="wk",
+            day_of_week=day_code,
+            text=f"Methotrexate {dose:g} mg ({product.amount}) {given} ONCE WEEKLY on {weekday}s only. Titrate by "
+                 f"2.5-5 mg every 2-4 weeks to 20-25 mg/week{titration}.",
             note="Once weekly, never daily. Folic acid 1 mg daily alongside.")
     folic = orders.medication_request(
-        context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
-        text="Folic acid 1 mg by mouth once daily (with weekly methotrexate)")
-    short = f"Methotrexate {dose:g} mg {'SC' if child else 'PO'} once weekly"
+        context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg", text=folic_text)
+    short = f"Methotrexate {dose:g} mg {'SC' if due.child or subcutaneous else 'PO'} once weekly"
+    folic_short = "Folic acid 1 mg daily" if subcutaneous else "Folic acid 1 mg PO daily"
     return (f"{short} ({weekday}) + folic acid 1 mg daily",
             [Action("create", f"{short} on {weekday}s", resource=order),
-             Action("create", "Folic acid 1 mg PO daily", resource=folic)])
+             Action("create", folic_short, resource=folic)])

@@ -11,8 +11,8 @@ from typing import Any
 from hooks import orders
 from hooks.cards import cut_summary
 from hooks.context import HookContext
-from hooks.definitions import immunosuppression, lab_orders, renal, steroids, trimethoprim
-from hooks.definitions.cohorts import is_imnm, is_paediatric
+from hooks.definitions import ibm, immunosuppression, lab_orders, renal, routes, steroid_sparing, steroids, trimethoprim
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import ended_early_list, given_since, planned
 from hooks.definitions.steroids import Exposure, Run, SteroidHistory
 from hooks.record import MedicationOrder, PatientRecord
@@ -34,6 +34,7 @@ RULE = Rule(
     title="Pneumocystis prophylaxis missing on high-dose glucocorticoids",
     hooks=("patient-view",),
     severities=("warning",),
+    also_reads=("immunizations",),  # R05's decision (IVIG charted as an immunization) says whether MTX is to come
     summary="Prednisone-equivalent >= 20 mg/day for >= 28 consecutive days, up to today or tapered since to no "
             "less than 15 mg/day, with no TMP/SMX, atovaquone, dapsone or pentamidine; stronger wording with a "
             "second immunosuppressant, lymphopenia or a recent IV pulse; no TMP/SMX offered at an eGFR below 15.",
@@ -67,6 +68,7 @@ RULE = Rule(
 CO_AGENTS_CURRENT = ("methotrexate", "azathioprine", "mycophenolate", "tacrolimus", "cyclosporine")
 TMP_SMX_SS = "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"
 TMP_SMX_DS = "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet"
+TMP_SMX_SUSPENSION = "sulfamethoxazole 40 MG/ML / trimethoprim 8 MG/ML Oral Suspension"
 
 DETAIL = """\
 **Start Pneumocystis (PJP) prophylaxis.** {exposure}. No TMP/SMX, atovaquone, dapsone or pentamidine is on file
@@ -80,19 +82,33 @@ above 12.5 mg/day) and other high-risk therapy has been reduced.
 {mtx}{paediatric}{unreadable}"""
 
 REGIMEN_TMP_SMX = """\
-- **First choice:** TMP/SMX 80/400 mg (one single-strength tablet) by mouth daily, or 160/800 mg (one
-  double-strength tablet) Mon/Wed/Fri. Check eGFR and potassium before starting and during use. {kidney}
+- **First choice:** {tmp_smx} Check eGFR and potassium before starting and during use. {kidney}
 - **Alternatives:** atovaquone 1,500 mg by mouth daily with food; dapsone 100 mg by mouth daily after a normal
-  G6PD test; pentamidine 300 mg inhaled every 4 weeks."""
+  G6PD test; pentamidine 300 mg inhaled every 4 weeks.{swallowing}"""
 
 REGIMEN_NO_TMP_SMX = """\
 - **First choice: atovaquone** 1,500 mg by mouth daily with food. {kidney}
 - **Alternatives:** dapsone 100 mg by mouth daily after a normal G6PD test; pentamidine 300 mg inhaled every 4
-  weeks."""
+  weeks.{swallowing}"""
+
+TMP_SMX_TABLETS = """TMP/SMX 80/400 mg (one single-strength tablet) by mouth daily, or 160/800 mg (one
+  double-strength tablet) Mon/Wed/Fri."""
+TMP_SMX_AS_SUSPENSION = f"""TMP/SMX as the **oral suspension** (40/8 mg per mL): 80/400 mg (10 mL) daily, or
+  160/800 mg (20 mL) Mon/Wed/Fri, {routes.ONCE_SWALLOWING_IS_SAFE}."""
+
+# the swallow impaired: what each drug is given as
+SWALLOWING = """
+- **{condition} on file: no tablets.** {tmp_smx}Atovaquone is an oral suspension too; dapsone comes as tablets;
+  inhaled pentamidine needs no swallowing."""
 
 CHECK_BEFORE_STARTING = "Check eGFR and potassium before starting and during use."
 
 MTX_NOTE = "\n**Methotrexate is active** ({names}). " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE + "\n"
+
+# inclusion body myositis: R02 advises stopping it, so the blood counts for the pair are not ordered as if it went on
+MTX_TO_STOP_NOTE = ("\n**Methotrexate is active** ({names}), and the inclusion body myositis card (R02) advises "
+                    "stopping it: no blood-count monitoring for TMP/SMX with methotrexate is pre-selected. If it is "
+                    "kept (a specialist-directed trial): " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE + "\n")
 
 # IMNM with no steroid-sparing agent yet: R05 offers methotrexate beside this card's TMP/SMX
 MTX_TO_COME_NOTE = ("\n**Methotrexate may be started** (IMNM with no steroid-sparing agent since treatment began: see "
@@ -210,20 +226,53 @@ def _pulse_risk(pulses: list[MedicationOrder], today: date) -> str:
     return "IV methylprednisolone pulse " + ", ".join(when)
 
 
-def _suggestions(context: HookContext, mtx: bool, kidney: Kidney) -> list[Suggestion]:
+@dataclass(frozen=True, slots=True)
+class TmpSmxDose:
+    """One prophylactic TMP/SMX dose as ordered: the product, how much of it, and how the order and its label say
+    it."""
+
+    product: str
+    amount: float
+    unit: str
+    given: str  # the order's words, with {when} for its schedule: '1 single-strength tablet by mouth {when}'
+    short: str  # the label's: 'PO', '(10 mL oral suspension)'
+
+
+def _tmp_smx_doses(swallowing_impaired: bool) -> tuple[TmpSmxDose, TmpSmxDose]:
+    """The daily 80/400 mg and the Mon/Wed/Fri 160/800 mg doses: a single- and a double-strength tablet, or with the
+    swallow impaired the same doses of the oral suspension (40/8 mg per mL: 10 and 20 mL), given once swallowing is
+    safe or down a nasogastric tube."""
+    if not swallowing_impaired:
+        return (TmpSmxDose(TMP_SMX_SS, 1, "{tbl}", "1 single-strength tablet by mouth {when}", "PO"),
+                TmpSmxDose(TMP_SMX_DS, 1, "{tbl}", "1 double-strength tablet by mouth {when}", "PO"))
+    return _suspension(10), _suspension(20)
+
+
+def _suspension(ml: float) -> TmpSmxDose:
+    return TmpSmxDose(TMP_SMX_SUSPENSION, ml, "mL", f"{ml:g} mL of the oral suspension (40/8 mg per mL) {{when}}, "
+                                                    f"{routes.ONCE_SWALLOWING_IS_SAFE}", f"({ml:g} mL oral suspension)")
+
+
+def _suggestions(context: HookContext, cbc_with_methotrexate: bool, kidney: Kidney, swallowing_impaired: bool
+                 ) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
     cbc = lab_orders.CBC.request(context,
                                  note="At 1-2 and 4 weeks after starting TMP/SMX with methotrexate, then monthly.")
+    daily, three_a_week = _tmp_smx_doses(swallowing_impaired)
     ss = orders.medication_request(
-        pid, orders.concept(sets, "tmp_smx", TMP_SMX_SS), 1, "{tbl}",
-        text="TMP/SMX 80/400 mg: 1 single-strength tablet by mouth once daily (PJP prophylaxis)", note=kidney.note)
+        pid, orders.concept(sets, "tmp_smx", daily.product), daily.amount, daily.unit,
+        text=f"TMP/SMX 80/400 mg: {daily.given.format(when='once daily')} (PJP prophylaxis)", note=kidney.note)
     ds = orders.medication_request(
-        pid, orders.concept(sets, "tmp_smx", TMP_SMX_DS), 1, "{tbl}", day_of_week=("mon", "wed", "fri"),
-        text="TMP/SMX 160/800 mg: 1 double-strength tablet by mouth on Monday, Wednesday and Friday "
-             "(PJP prophylaxis)", note=kidney.note)
+        pid, orders.concept(sets, "tmp_smx", three_a_week.product), three_a_week.amount, three_a_week.unit,
+        day_of_week=("mon", "wed", "fri"),
+        text=f"TMP/SMX 160/800 mg: {three_a_week.given.format(when='on Monday, Wednesday and Friday')} (PJP "
+             "prophylaxis)",
+        note=kidney.note)
+    atovaquone_given = (f"(oral suspension) once daily with food, {routes.ONCE_SWALLOWING_IS_SAFE}"
+                        if swallowing_impaired else "by mouth once daily with food")
     atovaquone = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Atovaquone"), 1500, "mg",
-        text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)")
+        text=f"Atovaquone 1,500 mg {atovaquone_given} (PJP prophylaxis)")
     g6pd = orders.service_request(pid, orders.lab_concept(sets, "g6pd", "32546-4", text="G6PD activity"),
                                   note="Before dapsone.")
     dapsone = orders.medication_request(
@@ -234,18 +283,21 @@ def _suggestions(context: HookContext, mtx: bool, kidney: Kidney) -> list[Sugges
         pid, orders.concept(sets, "pjp_alternative", "Pentamidine"), 300, "mg", period=4, period_unit="wk",
         route="Inhalation (nebulised)", text="Pentamidine 300 mg inhaled by nebuliser every 4 weeks (PJP prophylaxis)")
     monitor = ([Action("create", "CBC at 1-2 and 4 weeks, then monthly (with methotrexate)", resource=cbc)]
-               if mtx else [])
+               if cbc_with_methotrexate else [])
+    with_cbc = " with CBC monitoring" if cbc_with_methotrexate else ""
     tmp_smx = [
-        Suggestion("TMP/SMX 80/400 mg PO daily" + (" with CBC monitoring" if mtx else ""),
-                   [Action("create", "TMP/SMX 80/400 mg PO once daily", resource=ss), *monitor],
+        Suggestion(f"TMP/SMX 80/400 mg {daily.short} daily{with_cbc}",
+                   [Action("create", f"TMP/SMX 80/400 mg {daily.short} once daily", resource=ss), *monitor],
                    is_recommended=kidney.offer is True),
-        Suggestion("TMP/SMX 160/800 mg PO Mon/Wed/Fri" + (" with CBC monitoring" if mtx else ""),
-                   [Action("create", "TMP/SMX 160/800 mg PO Mon/Wed/Fri", resource=ds), *monitor]),
+        Suggestion(f"TMP/SMX 160/800 mg {three_a_week.short} Mon/Wed/Fri{with_cbc}",
+                   [Action("create", f"TMP/SMX 160/800 mg {three_a_week.short} Mon/Wed/Fri", resource=ds),
+                    *monitor]),
     ]
+    atovaquone_short = "daily with food" if swallowing_impaired else "PO daily with food"
     return [
         *(tmp_smx if kidney.offer is not False else []),
-        Suggestion("Atovaquone 1,500 mg PO daily with food",
-                   [Action("create", "Atovaquone 1,500 mg PO daily with food", resource=atovaquone)],
+        Suggestion(f"Atovaquone 1,500 mg {atovaquone_short}",
+                   [Action("create", f"Atovaquone 1,500 mg {atovaquone_short}", resource=atovaquone)],
                    is_recommended=kidney.offer is False),
         Suggestion("G6PD test, then dapsone 100 mg PO daily",
                    [Action("create", "G6PD activity", resource=g6pd),
@@ -255,12 +307,37 @@ def _suggestions(context: HookContext, mtx: bool, kidney: Kidney) -> list[Sugges
     ]
 
 
-def _methotrexate_may_start(record: PatientRecord, context: HookContext) -> bool:
-    """IMNM with no steroid-sparing agent given or ordered since T_tx: R05's case, whose usual choice is
-    methotrexate."""
-    start = steroids.treatment_start(record, context)
-    return (start is not None and is_imnm(record, context)
-            and not immunosuppression.steroid_sparing_since(record, start[0]))
+@dataclass(frozen=True, slots=True)
+class MethotrexateBeside:
+    """Methotrexate beside this card's TMP/SMX: the card's note on the pair, and whether its TMP/SMX orders carry
+    the CBC monitoring the pair needs."""
+
+    note: str
+    cbc: bool
+    facts: dict[str, str | None]
+
+
+def _methotrexate_beside(record: PatientRecord, context: HookContext) -> MethotrexateBeside:
+    """Methotrexate on the chart that goes on: the note and the CBC. One that R02's card advises stopping
+    (inclusion body myositis: ibm.advised_to_stop): the note says so, no CBC. None on the chart but R05's
+    methotrexate offered on its card (steroid_sparing.on_card, R05's own decision): the note, and the CBC where R05
+    pre-selects it."""
+    mtx = record.medications_in("methotrexate", current_only=True)
+    stopping = ibm.advised_to_stop(record, context)
+    continuing = [m for m in mtx if not any(m is s for s in stopping)]
+    to_stop = [m for m in mtx if any(m is s for s in stopping)]
+    facts: dict[str, str | None] = {"methotrexate_active": ", ".join(m.label for m in mtx) or None,
+                                    "methotrexate_r02_advises_stopping": ", ".join(m.label for m in to_stop) or None}
+    if continuing:
+        return MethotrexateBeside(MTX_NOTE.format(names=", ".join(m.label for m in continuing)), True, facts)
+    if to_stop:
+        return MethotrexateBeside(MTX_TO_STOP_NOTE.format(names=", ".join(m.label for m in to_stop)), False, facts)
+    due = steroid_sparing.on_card(record, context)
+    if due is None or not due.methotrexate_offered:
+        return MethotrexateBeside("", False, facts)
+    pre_selected = due.methotrexate_pre_selected
+    facts["methotrexate_on_r05_card"] = "pre-selected" if pre_selected else "offered"
+    return MethotrexateBeside(MTX_TO_COME_NOTE, pre_selected, facts)
 
 
 def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
@@ -346,7 +423,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         risks.append(f"lymphocytes {lymph[0]:,.0f}/uL on {lymph[1].isoformat()}")
     if pulses:
         risks.append(_pulse_risk(pulses, today))
-    mtx = record.medications_in("methotrexate", current_only=True)
+    methotrexate = _methotrexate_beside(record, context)
+    swallowing = routes.swallowing_impaired(record)
     paediatric = is_paediatric(record, context)
     kidney = _kidney(record, context, params)
     facts.update({
@@ -355,7 +433,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "lymphocytes": f"{lymph[0]:,.0f}/uL on {lymph[1].isoformat()}" if lymph else None,
         "iv_pulse_within_window": ", ".join(p.label for p in pulses) or None,
         "higher_risk": bool(risks),
-        "methotrexate_active": ", ".join(m.label for m in mtx) or None,
+        **methotrexate.facts,
+        "swallowing_impaired": swallowing[0].code.label if swallowing else None,
         "paediatric": paediatric,
         "latest_egfr": renal.latest_shown(record, context),
         "tmp_smx_renal": {True: "offered", False: "not offered (eGFR below the limit)",
@@ -366,13 +445,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         risk_text = ("\n**Higher risk:** " + "; ".join(risks) + ". High-dose glucocorticoids combined with another "
                      "immunosuppressant, lymphopenia or pulse therapy carry the highest PJP risk; do not delay.\n")
     regimen = REGIMEN_TMP_SMX if kidney.offer is not False else REGIMEN_NO_TMP_SMX
+    swallowing_text = "" if not swallowing else SWALLOWING.format(
+        condition=swallowing[0].code.label,
+        tmp_smx="TMP/SMX is offered as the oral suspension. " if kidney.offer is not False else "")
     detail = DETAIL.format(
         exposure=_since_qualifying_run(exposure, tapered_from, stop_peq) if tapered_from else exposure.sentence(),
         window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
         not_counted=immunosuppression.pjp_not_counted_sentence(not_counted),
-        regimen=regimen.format(kidney=kidney.says),
-        mtx=(MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx
-             else MTX_TO_COME_NOTE if _methotrexate_may_start(record, context) else ""),
+        regimen=regimen.format(kidney=kidney.says, swallowing=swallowing_text,
+                               tmp_smx=TMP_SMX_AS_SUSPENSION if swallowing else TMP_SMX_TABLETS),
+        mtx=methotrexate.note,
         paediatric=PAEDIATRIC_NOTE if paediatric else "",
         unreadable=(f"\nNote: the dose of {'; '.join(unreadable)} could not be read and was not counted.\n"
                     if unreadable else ""))
@@ -389,6 +471,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=cut_summary(summary),
         detail=detail,
         facts=facts,
-        suggestions=_paediatric_suggestions(context) if paediatric else _suggestions(context, bool(mtx), kidney),
+        suggestions=(_paediatric_suggestions(context) if paediatric
+                     else _suggestions(context, methotrexate.cbc, kidney, bool(swallowing))),
         selection="at-most-one",
     )

@@ -18,6 +18,7 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
 from hooks import engine
 from tests.conftest import UNREADABLE_PREDNISONE_DOSES, explained, fired, make_dose_unreadable, run, with_params
 
@@ -585,3 +586,28 @@ def test_r05_ivig_charted_one_order_per_cycle_is_named_once_by_its_last_cycle(kb
     entry = _explain(run(kb, chart.request("patient-view"), today))
     assert entry["reason"] == ("steroid-sparing agent given or ordered since T_tx: immune globulin, intravenous "
                                f"(completed, last given on {chart.at(-93)}, 93 days ago)")
+
+
+def test_r05_with_dysphagia_methotrexate_is_subcutaneous_at_the_same_weekly_dose(kb, today):
+    """Anti-SRP IMNM with oropharyngeal dysphagia (review 423, s2 'early'): R19 asks for nil by mouth or a modified
+    diet and R25 gives zoledronic acid IV for it, but this card pre-selected methotrexate tablets. With dysphagia on
+    file (routes.swallowing_impaired, R25's question) it offers the same 15 mg weekly as a subcutaneous prefilled
+    syringe (RxNorm 2377343, in the methotrexate value set), still pre-selected, and folic acid once swallowing is
+    safe; a resolved dysphagia leaves the tablets."""
+    card = fired(run(kb, _chart(today).condition(DYSPHAGIA, onset=-6).request("patient-view"), today))[RULE]
+    choice = _methotrexate(card)
+    mtx, folic = (a["resource"] for a in choice["actions"])
+    dosage = mtx["dosageInstruction"][0]
+    assert choice["isRecommended"] is True and choice["label"].startswith("Methotrexate 15 mg SC once weekly")
+    assert mtx["medicationCodeableConcept"]["coding"][0]["code"] == "2377343"
+    assert dosage["route"]["coding"][0]["code"] == "34206005"
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 15
+    assert dosage["timing"]["repeat"]["period"] == 1 and dosage["timing"]["repeat"]["periodUnit"] == "wk"
+    assert "(1 x 15 mg/0.6 mL prefilled syringe) subcutaneously ONCE WEEKLY" in dosage["text"]
+    assert "by mouth once swallowing is safe (or via NG tube)" in folic["dosageInstruction"][0]["text"]
+    detail = " ".join(card["detail"].split())
+    assert "15 mg subcutaneously **once weekly**" in detail and "15 mg by mouth" not in detail
+    assert "Dysphagia, oropharyngeal phase on file: methotrexate is offered **subcutaneously**" in detail
+    resolved = _chart(today).condition(DYSPHAGIA, onset=-60, status="resolved")
+    tablets = _methotrexate(fired(run(kb, resolved.request("patient-view"), today))[RULE])["actions"][0]["resource"]
+    assert tablets["medicationCodeableConcept"]["coding"][0]["code"] == "105585"

@@ -9,6 +9,7 @@ import pytest
 
 from fhir_fixtures.builders import (
     EGFR,
+    IBM_ICD,
     IMNM_SNOMED,
     LYMPHOCYTES,
     METHOTREXATE_2_5,
@@ -18,20 +19,25 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     ROUTE_ORAL,
     RXNORM,
+    SNOMED,
     TMP_SMX_DS,
     TMP_SMX_SS,
     UCUM,
     Chart,
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
 from tests.conftest import UNREADABLE_PREDNISONE_DOSES, explained, fired, make_dose_unreadable, run, with_params
 
 RULE = "pjp-prophylaxis-missing"
 
 
-def _chart(today, dose=40, start=-35, unit="mg", age=52, weight=True):
+def _chart(today, dose=40, start=-35, unit="mg", age=52, weight=True, imnm=True):
+    """Prednisone from ``start``; IMNM (with no steroid-sparing agent: R05's methotrexate, whose CBC this card orders
+    beside its TMP/SMX) unless ``imnm`` is off."""
     chart = Chart(today, age=age)
-    chart.condition(IMNM_SNOMED, onset=-60)
+    if imnm:
+        chart.condition(IMNM_SNOMED, onset=-60)
     if weight:
         chart.weight(70, day=-3)
     chart.medication(PREDNISONE_20, dose, unit, start=start)
@@ -147,7 +153,7 @@ def test_unreadable_mg_per_kg_course_without_weight_is_not_evaluable(kb, today):
 
 
 def test_plain_card_has_no_higher_risk_and_no_cbc(kb, today):
-    card = _card(kb, _chart(today), today)
+    card = _card(kb, _chart(today, imnm=False), today)
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("Start PJP prophylaxis: PEQ 40 mg/day for 36 days")
     assert "Higher risk" not in card["detail"] and "Methotrexate is active" not in card["detail"]
@@ -312,7 +318,7 @@ def test_the_egfr_decides_whether_tmp_smx_is_offered_and_pre_selected(kb, today,
     prophylactic doses are kept with potassium and renal checks. The eGFR is read as the rules read it
     (renal.below_limit: a text bound, an estimate from a creatinine, an older result behind one that cannot be read)."""
     add, says, recommended = EGFR_SHOWN[state]
-    chart = _chart(today)
+    chart = _chart(today, imnm=False)  # no methotrexate from R05, whose CBC would join the TMP/SMX
     add(chart)
     card = _card(kb, chart, today)
     assert says.format(d3=chart.at(-3), d20=chart.at(-20)) in " ".join(card["detail"].split())
@@ -566,3 +572,84 @@ def test_methotrexate_still_to_come_is_named_beside_tmp_smx(kb, today):
     assert "may be started" not in _card(kb, on_mmf, today)["detail"]
     not_imnm = Chart(today, age=52).weight(70, day=-3).medication(PREDNISONE_20, 40, "mg", start=-35)
     assert "may be started" not in _card(kb, not_imnm, today)["detail"]
+
+
+def test_with_dysphagia_tmp_smx_is_the_oral_suspension(kb, today):
+    """Oropharyngeal dysphagia on file (review 423, s2 'early' and s5): the card pre-selected TMP/SMX tablets beside
+    R19's nil by mouth. It now offers the same doses as the oral suspension (RxNorm 313134, 40/8 mg per mL: 10 mL
+    daily, 20 mL Mon/Wed/Fri), given once swallowing is safe or by NG tube, still pre-selected; atovaquone as its
+    suspension. Signed, the suspension is read as prophylaxis (trimethoprim 80 mg/day), so the card goes quiet."""
+    chart = _chart(today, imnm=False).condition(DYSPHAGIA, onset=-6)
+    card = _card(kb, chart, today)
+    daily, mwf, atovaquone = card["suggestions"][:3]
+    assert daily["isRecommended"] is True and daily["label"] == "TMP/SMX 80/400 mg (10 mL oral suspension) daily"
+    for suggestion, ml in ((daily, 10), (mwf, 20)):
+        order = suggestion["actions"][0]["resource"]
+        assert order["medicationCodeableConcept"]["coding"][0]["code"] == "313134"
+        dosage = order["dosageInstruction"][0]
+        assert dosage["doseAndRate"][0]["doseQuantity"] == {"value": ml, "unit": "mL", "system": UCUM, "code": "mL"}
+        assert "by mouth once swallowing is safe (or via NG tube)" in dosage["text"]
+    assert "tablet" not in " ".join(a["resource"]["dosageInstruction"][0]["text"]
+                                    for s in (daily, mwf) for a in s["actions"])
+    assert "(oral suspension)" in atovaquone["actions"][0]["resource"]["dosageInstruction"][0]["text"]
+    detail = " ".join(card["detail"].split())
+    assert "TMP/SMX as the **oral suspension** (40/8 mg per mL): 80/400 mg (10 mL) daily" in detail
+    assert "**Dysphagia, oropharyngeal phase on file: no tablets.**" in detail
+    assert explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]["swallowing_impaired"] == (
+        "Dysphagia, oropharyngeal phase")
+    signed = copy.deepcopy(daily["actions"][0]["resource"])
+    signed.update(id="signed-suspension", status="active", intent="order", authoredOn=today.isoformat())
+    chart.resources["medications"].append(signed)
+    assert _card(kb, chart, today) is None
+
+
+def _cbc_ordered(card):
+    return [a["resource"]["code"]["coding"][0]["code"] for a in card["suggestions"][0]["actions"][1:]] == ["57021-8"]
+
+
+def test_methotrexate_pre_selected_on_r05s_card_brings_the_cbc(kb, today):
+    """IMNM on prednisone alone (review 423, s2 'early', s9b): R05 pre-selects methotrexate and this card
+    pre-selected TMP/SMX without the CBC it orders for methotrexate on the chart. Read from R05's own decision
+    (steroid_sparing.on_card), the TMP/SMX now comes with the CBC. Where R05 offers
+    methotrexate without pre-selecting it (interstitial lung disease: mycophenolate first) the note stays and no CBC
+    is added; where R05 offers none (eGFR 24) or is held back (inclusion body myositis), neither."""
+    card = _card(kb, _chart(today), today)
+    assert _cbc_ordered(card) and card["suggestions"][0]["label"] == "TMP/SMX 80/400 mg PO daily with CBC monitoring"
+    assert explained(run(kb, _chart(today).request("patient-view"), today), RULE)["facts"][
+        "methotrexate_on_r05_card"] == "pre-selected"
+    ild = _chart(today).condition((SNOMED, "233703007", "Interstitial lung disease (disorder)"), onset=-100)
+    card = _card(kb, ild, today)
+    assert "**Methotrexate may be started**" in card["detail"] and not _cbc_ordered(card)
+    low_egfr = _chart(today).lab(EGFR, 24, "mL/min/{1.73_m2}", day=-3)
+    card = _card(kb, low_egfr, today)
+    assert "may be started" not in card["detail"] and not _cbc_ordered(card)
+    # anti-HMGCR and a raised CK, no IMNM diagnosis, inclusion body myositis: the IBM gate holds R05 back
+    ibm = _chart(today, imnm=False).condition("Myopathy", onset=-120).condition(IBM_ICD, onset=-400)
+    ibm.antibody("anti_hmgcr", "positive", day=-100).ck(6800, day=-95).ck(2100, day=-3)
+    result = run(kb, ibm.request("patient-view"), today)
+    assert explained(result, "imnm-add-steroid-sparing-by-month-1")["status"] == "suppressed"
+    card = fired(result)[RULE]
+    assert "may be started" not in card["detail"] and not _cbc_ordered(card)
+
+
+def test_methotrexate_that_r02_advises_stopping_is_not_monitored_as_if_it_went_on(kb, today):
+    """Inclusion body myositis on prednisone 30 mg and methotrexate (review 423, s5): R02 advises stopping the
+    methotrexate while this card pre-selected "CBC monitoring with methotrexate". Read from R02's decision
+    (ibm.advised_to_stop), the card says so and orders no CBC for the pair, keeping its advice for a kept
+    methotrexate in words. With another indication on file (R02 quiet: the methotrexate goes on) the CBC stays."""
+    chart = _chart(today, dose=30, imnm=False).condition(IBM_ICD, onset=-900)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk", day_of_week=["wed"])
+    result = run(kb, chart.request("patient-view"), today)
+    assert "ibm-immunosuppression-futile" in fired(result)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    detail = " ".join(card["detail"].split())
+    assert "and the inclusion body myositis card (R02) advises stopping it" in detail
+    assert "If it is kept (a specialist-directed trial): TMP/SMX and methotrexate together" in detail
+    assert not _cbc_ordered(card) and card["suggestions"][0]["label"] == "TMP/SMX 80/400 mg PO daily"
+    assert facts["methotrexate_r02_advises_stopping"] == METHOTREXATE_2_5[2]
+    chart.condition("Systemic lupus erythematosus", onset=-1000)
+    result = run(kb, chart.request("patient-view"), today)
+    assert "ibm-immunosuppression-futile" not in fired(result)
+    card = fired(result)[RULE]
+    assert _cbc_ordered(card) and "**Methotrexate is active** (" in card["detail"]
+    assert "R02" not in card["detail"]
