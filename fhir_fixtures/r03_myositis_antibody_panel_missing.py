@@ -7,6 +7,7 @@ from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
     DERMATOMYOSITIS_ICD,
     IBM_ICD,
+    ICD10,
     IMNM_SNOMED,
     NEC_FASCIITIS_ICD,
     ROUTE_IV,
@@ -14,6 +15,7 @@ from fhir_fixtures.builders import (
 )
 
 RULE = "myositis-antibody-panel-missing"
+JDM_ICD = (ICD10, "M33.00", "Juvenile dermatomyositis, organ involvement unspecified")
 
 
 @fixture("r03-fires-imnm-without-antibodies", hook="patient-view", demo=True,
@@ -24,6 +26,25 @@ def imnm(today: date) -> dict[str, Any]:
     chart.condition(IMNM_SNOMED, onset=-25)
     chart.ck(6200, day=-20)
     return chart.request("patient-view")
+
+
+def jdm_anti_nxp2_positive(today: date) -> Chart:
+    """Juvenile dermatomyositis since D-45 in an 11-year-old, anti-NXP2 positive (by name, D-35), CK 4,800 -> 900;
+    no anti-HMGCR, anti-SRP or other panel result on file (the reviewer's case)."""
+    chart = Chart(today, age=11, sex="female")
+    chart.condition(JDM_ICD, onset=-45)
+    chart.observation("Anti-NXP2 antibody", -35, value_string="Positive")
+    chart.ck(4800, day=-40, uln=170).ck(900, day=-2, uln=170)
+    return chart
+
+
+@fixture("r03-fires-jdm-anti-nxp2-positive-offers-the-rest", hook="patient-view",
+         story="JDM with anti-NXP2 positive: R03 pre-selected anti-HMGCR/SRP and a panel that includes NXP2 "
+               "(review). It now names anti-NXP2 as on file, orders the panel for the antibodies with no result, "
+               "and offers anti-HMGCR/SRP unselected (myositis-specific antibodies are usually exclusive).",
+         fires={RULE}, indicators={RULE: "info"})
+def jdm_nxp2(today: date) -> dict[str, Any]:
+    return jdm_anti_nxp2_positive(today).request("patient-view")
 
 
 @fixture("r03-fires-ck-1000-with-proximal-weakness", hook="patient-view",

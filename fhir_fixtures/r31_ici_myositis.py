@@ -5,8 +5,12 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
+    ICD10,
+    IMNM_SNOMED,
     LOINC,
+    METHOTREXATE_2_5,
     METHYLPRED_1000,
+    PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
     ROUTE_ORAL,
@@ -20,6 +24,8 @@ PEMBROLIZUMAB = (RXNORM, "1547545", "pembrolizumab")
 NIVOLUMAB = (RXNORM, "1597876", "nivolumab")
 HS_TNI = (LOINC, "89579-7", "Troponin I.cardiac [Mass/volume] in Serum or Plasma by High sensitivity method")
 ECG = (SNOMED, "268400002", "12 lead ECG")
+TROPONIN_T = (LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma")
+WEAKNESS = (ICD10, "M62.81", "Muscle weakness (generalized)")
 
 
 def on_pembrolizumab(today: date, ck: float = 4200, ck_day: int = -2) -> Chart:
@@ -29,6 +35,40 @@ def on_pembrolizumab(today: date, ck: float = 4200, ck_day: int = -2) -> Chart:
     chart.condition("Myalgia", onset=-8)
     chart.ck(ck, day=ck_day)
     return chart
+
+
+def known_imnm_on_pembrolizumab(today: date, latest_ck: float = 480) -> Chart:
+    """Anti-HMGCR IMNM since D-1400, stable on methotrexate and prednisone 5 mg, with chronic weakness and CK
+    420-470 U/L (ULN 200) and troponin T 42 ng/L (skeletal) before pembrolizumab, started D-60 for lung cancer;
+    CK ``latest_ck`` and troponin T 45 ng/L on D-3 (the reviewer's case)."""
+    chart = Chart(today, age=63, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-1400).condition(WEAKNESS, onset=-1400)
+    chart.antibody("anti_hmgcr", "positive", day=-1390).antibody("anti_srp", "negative", day=-1390)
+    chart.ck(9000, day=-1395).ck(420, day=-300).ck(470, day=-120).ck(latest_ck, day=-3)
+    chart.observation(TROPONIN_T, -300, value=42, unit="ng/L", high=14)
+    chart.observation(TROPONIN_T, -3, value=45, unit="ng/L", high=14)
+    chart.weight(70, day=-3)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-700)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1370, period=1, period_unit="wk", route=ROUTE_ORAL)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk", route=ROUTE_IV)
+    return chart
+
+
+@fixture("r31-quiet-known-imnm-ck-unchanged-since-before-the-ici", hook="patient-view",
+         story="Anti-HMGCR IMNM with CK 420-480 U/L and troponin T 42-45 ng/L unchanged since before pembrolizumab: "
+               "R31 read it as ICI myositis and pre-selected holding the ICI, never naming the IMNM (review). It now "
+               "says why it is quiet: the CK was raised before the first dose and has not risen since.",
+         quiet={RULE})
+def known_imnm_unchanged(today: date) -> dict[str, Any]:
+    return known_imnm_on_pembrolizumab(today).request("patient-view")
+
+
+@fixture("r31-fires-known-imnm-ck-risen-since-the-ici", hook="patient-view",
+         story="The same patient with CK 800 U/L (1.7 x the 470 U/L before pembrolizumab): ICI myositis or an IMNM "
+               "flare, and the card names both.",
+         fires={RULE}, indicators={RULE: "critical"})
+def known_imnm_risen(today: date) -> dict[str, Any]:
+    return known_imnm_on_pembrolizumab(today, latest_ck=800).request("patient-view")
 
 
 @fixture("r31-fires-patient-view-ck-myalgia", hook="patient-view",

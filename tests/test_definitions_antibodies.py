@@ -279,3 +279,33 @@ def test_the_results_since_the_first_positive_are_the_repeats(kb, today):
     assert [(o.when.isoformat(), s) for o, s in since] == [(chart.at(-100), "negative"), (chart.at(-20), None),
                                                            (chart.at(-10), "positive")]
     assert antibodies.since_first_positive(record, "anti_hmgcr") == []
+
+
+@pytest.mark.parametrize(("name", "member"), [
+    ("Anti-NXP2 antibody", "anti-NXP2"),
+    ("NXP-2 (MJ) Ab, IgG", "anti-NXP2"),
+    ("Jo-1 Antibody, IgG", "anti-Jo-1"),
+    ("PL-12 Ab", "anti-PL-12"),
+    ("TIF1-gamma antibody", "anti-TIF1-gamma"),
+    ("MDA-5 Ab", "anti-MDA5"),
+    ("PM/Scl-100 Ab", "anti-PM/Scl"),
+    ("SSA-Ro52 antibody", "anti-Ro52"),
+    ("Extended myositis line blot", "myositis antibody panel"),
+])
+def test_a_myositis_panel_antibody_is_read_by_its_name(kb, today, name, member):
+    """R03 ordered the whole panel beside an anti-NXP2 already resulted (review): no value set read its members."""
+    record, _ = record_and_context(kb, Chart(today).observation(name, -10, value_string="Negative"))
+    assert [(r.name, r.status) for r in antibodies.panel_results(record)] == [(member, "negative")]
+
+
+def test_panel_results_are_the_latest_in_of_each_member_in_the_panels_order(kb, today):
+    chart = Chart(today).observation("Anti-NXP2 antibody", -40, value_string="Negative")
+    chart.observation("Anti-NXP2 antibody", -10, value_string="Positive")
+    chart.observation("Ro52 antibody", -10, value_string="Borderline")
+    chart.observation("Jo-1 Antibody", -10)  # ordered, no result yet: not in
+    chart.observation("Influenza A antigen", -5, value_string="Negative")  # no panel member
+    record, _ = record_and_context(kb, chart)
+    found = antibodies.panel_results(record)
+    assert [str(r) for r in found] == ["anti-NXP2 positive (2026-11-11)",
+                                       "anti-Ro52 neither positive nor negative ('Borderline' on 2026-11-11)"]
+    assert [r.specific_positive for r in found] == [True, False]  # Ro52 is myositis-associated only

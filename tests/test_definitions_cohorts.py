@@ -527,3 +527,93 @@ def test_a_ck_bound_that_may_be_raised_is_ici_myositis_and_says_may_be(kb, today
     chart = on_pembrolizumab(today, ck=150, ck_day=-20).observation(CK, -1, unit="U/L", high=200, **written)
     reasons = cohorts.ici_myositis(*record_and_context(kb, chart))
     assert (reasons[0].startswith(shown) if shown else not reasons), reasons
+
+
+def _known_myositis_on_pembrolizumab(today, *since: tuple[int, float], before: tuple[int, float] = (-120, 470),
+                                     condition=IMNM_SNOMED) -> Chart:
+    """A myositis known since D-1400 with weakness; CK ``before`` (day, U/L; ULN 200) and pembrolizumab from D-60;
+    then the CKs ``since``."""
+    chart = Chart(today).condition(condition, onset=-1400).condition("Muscle weakness", onset=-1400)
+    chart.ck(before[1], day=before[0])
+    for day, value in since:
+        chart.ck(value, day=day)
+    return chart.medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk")
+
+
+def test_a_ck_raised_before_the_first_ici_dose_and_not_risen_since_is_no_ici_myositis(kb, today):
+    """Review: CK 420-480 unchanged since before pembrolizumab read as ICI myositis (R31 critical, ICI held). It is
+    set aside, and why is said."""
+    record, context = record_and_context(kb, _known_myositis_on_pembrolizumab(today, (-30, 420), (-3, 480)))
+    assert cohorts.ici_myositis(record, context) == []
+    said = cohorts.ici_myositis_set_aside(record, context)
+    assert said is not None and said.startswith(
+        "CK 480 U/L on 2026-11-18 (ULN 200) with weakness or myalgia charted before the first ICI dose is no evidence "
+        "of ICI myositis")
+    assert ("470 U/L on 2026-07-24 (ULN 200) before the first ICI dose on 2026-09-22; since: 420 U/L to 480 U/L, "
+            "none at 1.5 x the baseline or the lowest CK before it") in said
+    assert cohorts.myositis_before_ici(record, context) == ["Autoimmune necrotizing myopathy (onset 2023-01-21)"]
+
+
+@pytest.mark.parametrize(("since", "reads_as_ici_myositis", "said"), [
+    (((-3, 705),), True, "705 U/L on 2026-11-18 is 1.5 x 470 U/L on 2026-07-24, the lowest from the baseline on"),
+    (((-3, 700),), False, "since: 700 U/L, none at 1.5 x"),
+    # fell to normal on treatment and rose again: risen since, though still below the baseline
+    (((-40, 180), (-3, 300)), True, "300 U/L on 2026-11-18 is 1.7 x 180 U/L on 2026-10-12"),
+    (((-40, 600), (-3, 480)), False, "since: 480 U/L to 600 U/L, none at 1.5 x"),  # 600 is 1.3 x 470
+])
+def test_a_new_rise_since_the_first_ici_dose_is_still_ici_myositis(kb, today, since, reads_as_ici_myositis, said):
+    record, context = record_and_context(kb, _known_myositis_on_pembrolizumab(today, *since))
+    baseline = cohorts.pre_ici_ck(record, context)
+    assert baseline is not None and said in baseline.describe()
+    assert bool(cohorts.ici_myositis(record, context)) is reads_as_ici_myositis
+
+
+def test_a_ck_bound_that_may_have_risen_is_not_set_aside(kb, today):
+    """'>600 U/L' may be 1.5 x the 470 before the ICI: not ruled out, so ICI myositis (ck.switches_on)."""
+    chart = _known_myositis_on_pembrolizumab(today).observation(CK, -3, value_string=">600 U/L", high=200)
+    record, context = record_and_context(kb, chart)
+    assert cohorts.ici_myositis(record, context) and cohorts.ici_myositis_set_aside(record, context) is None
+    assert "may be" in (baseline := cohorts.pre_ici_ck(record, context)).describe() and baseline.risen is None
+
+
+@pytest.mark.parametrize(("before", "reads_as_ici_myositis"), [
+    ((-240, 470), False),  # 180 days before the first dose: still the baseline
+    ((-241, 470), True),  # older: no baseline, the CK since is evidence as it was
+    ((-60, 470), False),  # drawn on the day of the first dose, before it
+    ((-120, 190), True),  # normal before the ICI: the raised CK since is new
+])
+def test_the_pre_ici_baseline_is_the_last_raised_ck_within_180_days_of_the_first_dose(kb, today, before,
+                                                                                        reads_as_ici_myositis):
+    record, context = record_and_context(kb, _known_myositis_on_pembrolizumab(today, (-3, 480), before=before))
+    assert bool(cohorts.ici_myositis(record, context)) is reads_as_ici_myositis
+
+
+def test_the_rise_multiple_and_the_baseline_window_are_site_parameters(kb, today):
+    chart = _known_myositis_on_pembrolizumab(today, (-3, 600), before=(-200, 470))
+    assert not cohorts.ici_myositis(*record_and_context(kb, chart))  # 1.28 x
+    for site in ({"ck_rise_over_pre_ici_baseline": 1.25}, {"ck_baseline_max_days_before_ici": 90}):
+        assert cohorts.ici_myositis(*record_and_context(with_params(kb, "ici-myositis", **site), chart)), site
+
+
+def test_the_overlap_symptoms_still_make_ici_myositis_whatever_the_ck_did_before(kb, today):
+    chart = _known_myositis_on_pembrolizumab(today, (-3, 480)).condition(DYSPHAGIA, onset=-5)
+    reasons = cohorts.ici_myositis(*record_and_context(kb, chart))
+    assert reasons == ["CK 480 U/L on 2026-11-18 (ULN 200) with dysphagia"]
+
+
+def test_a_myositis_after_the_first_dose_is_ici_myositis_not_one_known_before(kb, today):
+    chart = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk")
+    chart.condition("Myositis", onset=-10).condition(IMNM_SNOMED, onset=None)
+    chart.antibody("anti_hmgcr", "positive", day=-100)
+    record, context = record_and_context(kb, chart)
+    assert cohorts.myositis_before_ici(record, context) == ["Autoimmune necrotizing myopathy (onset not dated)",
+                                                            "anti-HMGCR positive (2026-08-13)"]
+    assert cohorts.ici_myositis(record, context)
+
+
+@pytest.mark.parametrize(("onset", "reads_as_ici_myositis"), [(-10, True), (None, True), (-60, False)])
+def test_myalgia_charted_since_the_first_dose_makes_the_unchanged_ck_count(kb, today, onset, reads_as_ici_myositis):
+    """A new symptom is evidence: with myalgia charted after pembrolizumab began (or undated: it may have been), the
+    raised CK counts as before; charted on the day of the first dose, it is as old as the baseline."""
+    chart = _known_myositis_on_pembrolizumab(today, (-3, 480)).condition("Myalgia", onset=onset)
+    assert bool(cohorts.ici_myositis(*record_and_context(kb, chart))) is reads_as_ici_myositis

@@ -296,3 +296,50 @@ def subtype_among(record: PatientRecord, wanted: Collection[Subtype],
         return Quiet(f"subtype {found.label}{partial}, not {_either(wanted)}", facts)
     return NotEvaluable(f"{found.undecided}: the subtype may be {_either(found.possible)}, and only "
                         f"{_either(wanted)} counts here ({found.next_step})", facts)
+
+
+# The myositis antibody panel R03 orders beside anti-HMGCR and anti-SRP: its members (value-set group
+# 'myositis_antibody', read by name: hooks/valuesets/r03_myositis_antibodies.csv), in the order the order names
+# them, each True when myositis-specific (one per patient as a rule: Betteridge et al., J Autoimmun 2019) and False
+# when only myositis-associated (these come beside one); and the concept of a result for the whole panel
+PANEL_GROUP = "myositis_antibody"
+PANEL_MEMBERS: dict[str, bool] = {
+    "anti-Jo-1": True, "anti-PL-7": True, "anti-PL-12": True, "anti-EJ": True, "anti-OJ": True, "anti-Mi-2": True,
+    "anti-MDA5": True, "anti-TIF1-gamma": True, "anti-NXP2": True, "anti-SAE": True,
+    "anti-PM/Scl": False, "anti-Ku": False, "anti-Ro52": False}
+WHOLE_PANEL = "myositis antibody panel"
+
+
+@dataclass(frozen=True, slots=True)
+class PanelResult:
+    """The latest result in (:func:`held`) of a panel member, or of the whole panel (``name``), as read."""
+
+    name: str
+    observation: Observation
+    status: Status | None
+
+    @property
+    def specific_positive(self) -> bool:
+        """A myositis-specific antibody read as positive (a positive whole panel does not say which)."""
+        return self.status == "positive" and PANEL_MEMBERS.get(self.name, False)
+
+    def __str__(self) -> str:
+        """'anti-NXP2 positive (2026-10-17)'; the whole panel's result, or one read as neither, quoted."""
+        if self.name == WHOLE_PANEL:
+            return f"{self.name} {quoted(self.observation)}"
+        if self.status is None:
+            return f"{self.name} neither positive nor negative ({quoted(self.observation)})"
+        return f"{self.name} {self.status} ({self.observation.when or 'undated'})"
+
+
+@per_record
+def panel_results(record: PatientRecord) -> list[PanelResult]:
+    """The latest result in of each panel member on file, in the panel's order, then the whole panel's."""
+    latest: dict[str, Observation] = {}
+    for observation in record.observations_in(PANEL_GROUP):  # oldest first: a later one replaces it
+        if held(observation):
+            for match in observation.code.matches:
+                if match.group == PANEL_GROUP:
+                    latest[match.concept] = observation
+    return [PanelResult(name, latest[name], status(latest[name])) for name in (*PANEL_MEMBERS, WHOLE_PANEL)
+            if name in latest]

@@ -326,6 +326,114 @@ def ici_exposure(record: PatientRecord, context: HookContext) -> list[Medication
     return given_since(record, "checkpoint_inhibitor", since=since)
 
 
+def first_ici_dose(record: PatientRecord) -> date | None:
+    """The first ICI dose ever, not the first of the last 12 months: a course resumed after a break started
+    earlier."""
+    return min((m.start for m in record.medications_in("checkpoint_inhibitor") if m.start is not None), default=None)
+
+
+# R31's thresholds, which the ICI-myositis cohort reads too (a shared definition does not import a rule module)
+ICI_MYOSITIS = "ici-myositis"
+
+
+@dataclass(frozen=True, slots=True)
+class CkRise:
+    """A CK since the first ICI dose (``point``) against the lowest CK before it from the pre-ICI baseline on:
+    ``lowest`` names it (the one with the lowest upper bound), ``times`` is how many times that lowest it is, and
+    ``reached`` whether that is at least the rise multiple (None: a bound leaves it open)."""
+
+    point: ck.CkPoint
+    lowest: ck.CkPoint
+    times: ck.Span
+    reached: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreIciCk:
+    """A CK already raised before the first ICI dose (``first_dose``), and the CKs since: ``baseline`` is the last CK
+    on or before that day (pre-dose labs are drawn on it), at most R31's ``ck_baseline_max_days_before_ici`` before
+    it, known to be above its ULN; ``since`` the CKs after that day; ``rise`` the multiple that makes a new rise
+    (R31's ``ck_rise_over_pre_ici_baseline``). A myositis known before the ICI (IMNM, dermatomyositis) keeps its CK
+    raised: that alone is no evidence of ICI myositis. A new rise still is: a CK since at ``rise`` x the baseline, or
+    x the lowest CK since (a CK that fell on treatment, even to normal, and rose again has risen since)."""
+
+    first_dose: date
+    baseline: ck.CkPoint
+    since: tuple[ck.CkPoint, ...]
+    rise: float
+
+    @property
+    def rises(self) -> list[CkRise]:
+        """Each CK since the first dose against the lowest before it, from the baseline on."""
+        found, before = [], [self.baseline]
+        for point in self.since:
+            lowest = ck.Span.extreme((p.span for p in before), highest=False)
+            times = point.span.times(lowest)
+            named = min(before, key=lambda p: (p.span.most, p.span.least))
+            found.append(CkRise(point, named, times, times.at_least(self.rise)))
+            before.append(point)
+        return found
+
+    @property
+    def risen(self) -> bool | None:
+        """Whether a CK since the first dose has risen (:class:`CkRise`); None when a bound leaves it open (then it
+        is not ruled out: ck.switches_on)."""
+        answers = [r.reached for r in self.rises]
+        return True if True in answers else None if None in answers else False
+
+    def describe(self) -> str:
+        """'470 U/L on 2026-07-24 (ULN 200) before the first ICI dose on 2026-09-22; since: 480 U/L, none at 1.5 x
+        the baseline or the lowest CK before it', or the first that is (or may be): '...; 600 U/L on 2026-11-16 is
+        3.3 x 180 U/L on 2026-10-12, the lowest from the baseline on (a new rise is 1.5 x)'."""
+        head = f"{self.baseline} before the first ICI dose on {self.first_dose}"
+        rises = self.rises
+        if not rises:
+            return f"{head}; none measured since"
+        risen = next((r for r in rises if r.reached is not False), None)
+        if risen is not None:
+            said = "is" if risen.reached else "may be"
+            return (f"{head}; {risen.point.reading} on {risen.point.day} {said} {risen.times:.1f} x "
+                    f"{risen.lowest.reading} on {risen.lowest.day}, the lowest from the baseline on (a new rise is "
+                    f"{self.rise:g} x)")
+        measured = [r.point for r in rises]
+        low = min(measured, key=lambda p: (p.span.most, p.span.least))
+        high = max(measured, key=lambda p: (p.span.least, p.span.most))
+        spread = low.reading if low is high else f"{low.reading} to {high.reading}"
+        return f"{head}; since: {spread}, none at {self.rise:g} x the baseline or the lowest CK before it"
+
+
+@per_record
+def pre_ici_ck(record: PatientRecord, context: HookContext) -> PreIciCk | None:
+    """The CK raised before the first ICI dose and the CKs since (:class:`PreIciCk`); None when there is no ICI dose
+    on file, or no CK known raised as the last one before it within the baseline window."""
+    first = first_ici_dose(record)
+    if first is None:
+        return None
+    thresholds = context.thresholds.of_rule(ICI_MYOSITIS)
+    earliest = first - timedelta(days=int(thresholds["ck_baseline_max_days_before_ici"]))
+    points = ck.series(record, context)
+    before = [p for p in points if earliest <= p.day <= first]
+    if not before or before[-1].above(before[-1].uln) is not True:
+        return None
+    return PreIciCk(first, before[-1], tuple(p for p in points if p.day > first),
+                    float(thresholds["ck_rise_over_pre_ici_baseline"]))
+
+
+def myositis_before_ici(record: PatientRecord, context: HookContext) -> list[str]:
+    """The myositis the patient had before the first ICI dose, in words: an active myositis or IMNM diagnosis that
+    began before it (or whose onset is not dated, so may have), and a positive anti-HMGCR or anti-SRP resulted before
+    it in a patient with IMNM. A myositis beginning after the first dose is the ICI myositis itself, not this."""
+    first = first_ici_dose(record)
+    if first is None:
+        return []
+    found = [f"{c.code.label} (onset {c.start or 'not dated'})" for c in record.conditions_in(
+        *MYOPATHY_GROUPS, active_only=True) if _is_myositis(c) and (c.start is None or c.start < first)]
+    if is_imnm(record, context):
+        found += [f"{name} positive ({positive.when})" for name, positive in imnm_antibodies(record)
+                  if positive.when is not None and positive.when < first]
+    return found
+
+
 def is_paediatric(record: PatientRecord, context: HookContext) -> bool:
     age = record.youngest_age_years
     return age is not None and age < context.definition("paediatric_age_years")
@@ -396,24 +504,26 @@ def troponin_raised(observation: Observation, context: HookContext) -> bool | No
 
 
 @per_record
-def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
-    """Checkpoint-inhibitor myositis: ICI context and (CK > ULN within 30 d with weakness or myalgia, or a
-    myositis/IMNM condition starting after the first ICI dose). Weakness includes the ocular, bulbar and respiratory
-    weakness and myasthenia of :data:`ICI_NEUROMUSCULAR_FEATURES`, and, with them or with myocarditis (the overlap
-    that kills most often), a troponin raised within 30 d counts as well as a raised CK. Empty list: not present."""
+def _ici_myositis(record: PatientRecord, context: HookContext) -> tuple[list[str], str | None]:
+    """:func:`ici_myositis`'s reasons, and why a raised CK with weakness or myalgia was set aside (None: it was not):
+    the CK was already raised before the first ICI dose and has not risen since (:class:`PreIciCk`), and the weakness
+    or myalgia was charted before that dose too."""
     given = ici_exposure(record, context)
     if not given:
-        return []
-    # the first dose ever, not the first of the last 12 months: a course resumed after a break started earlier
-    first_dose = min((m.start for m in record.medications_in("checkpoint_inhibitor") if m.start is not None),
-                     default=None)
+        return [], None
+    first_dose = first_ici_dose(record)
     reasons = []
     recent = record.today - timedelta(days=30)
     high_ck = [p for p in ck.series(record, context) if p.day >= recent and ck.switches_on(p.above(p.uln))]
     overlap = neuromuscular_features(record) + (["myocarditis"] if myocarditis(record) else [])
-    if high_ck and record.conditions_in("myopathy", "myalgia", "weakness_documented", active_only=True):
+    symptoms = record.conditions_in("myopathy", "myalgia", "weakness_documented", active_only=True) if high_ck else []
+    # weakness or myalgia charted since the first dose (or undated: it may be) is new, and makes a raised CK count
+    new_symptom = any(c.start is None or first_dose is None or c.start > first_dose for c in symptoms)
+    baseline = pre_ici_ck(record, context) if symptoms and not new_symptom else None
+    steady = baseline is not None and baseline.risen is False
+    if symptoms and not steady:
         reasons.append(f"{_raised_ck(high_ck[-1])} with weakness or myalgia")
-    elif overlap:
+    elif overlap:  # the symptoms make the overlap whatever the CK did before the ICI
         troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)
                      if troponin_raised(o, context)]
         marker = (_raised_ck(high_ck[-1]) if high_ck else
@@ -428,7 +538,29 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
             reasons.append(f"{condition.code.label} since {condition.start.isoformat()} after "
                            f"{given[0].label} from {first_dose.isoformat()}")
             break
-    return reasons
+    set_aside = (f"{_raised_ck(high_ck[-1])} with weakness or myalgia charted before the first ICI dose is no "
+                 f"evidence of ICI myositis: the CK was already raised and has not risen to {baseline.rise:g} x its "
+                 f"pre-ICI baseline since (CK {baseline.describe()})" if steady and baseline is not None and not reasons
+                 else None)
+    return reasons, set_aside
+
+
+def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
+    """Checkpoint-inhibitor myositis: ICI context and (CK > ULN within 30 d with weakness or myalgia, or a
+    myositis/IMNM condition starting after the first ICI dose). Weakness includes the ocular, bulbar and respiratory
+    weakness and myasthenia of :data:`ICI_NEUROMUSCULAR_FEATURES`, and, with them or with myocarditis (the overlap
+    that kills most often), a troponin raised within 30 d counts as well as a raised CK. A CK already raised before
+    the first ICI dose that has not risen since (a myositis known before it: :class:`PreIciCk`) is no evidence with
+    weakness or myalgia charted before that dose; with a symptom charted since (or undated), and with the
+    overlap's symptoms, it still is. Empty list: not present."""
+    return _ici_myositis(record, context)[0]
+
+
+def ici_myositis_set_aside(record: PatientRecord, context: HookContext) -> str | None:
+    """Why a raised CK with weakness or myalgia in ICI context is not read as ICI myositis (None: it is, or there is
+    none): it was already raised before the first ICI dose and has not risen since. R31 says so rather than go
+    quiet without a word."""
+    return _ici_myositis(record, context)[1]
 
 
 def _raised_ck(point: ck.CkPoint) -> str:

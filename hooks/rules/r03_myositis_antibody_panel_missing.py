@@ -4,15 +4,17 @@ define the IMNM subtype (and its treatment), and the usual classification criter
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, cohorts, diagnosis
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
-from hooks.sources import ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018, SEED_001
+from hooks.sources import BETTERIDGE_2019, ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018, SEED_001
 
 RULE = Rule(
     id="myositis-antibody-panel-missing",
@@ -23,7 +25,7 @@ RULE = Rule(
     also_reads=("procedures",),
     summary="Suspected or known IIM/IMNM (or CK >=1,000 U/L with a myopathy) and anti-HMGCR or anti-SRP never "
             "resulted.",
-    sources=(SEED_001, ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018),
+    sources=(SEED_001, ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018, BETTERIDGE_2019),
     parameters={
         "ck_min_u_per_l": Param(1000, "U/L", "A CK at or above this, with a myopathy condition, starts the work-up."),
         "ck_window_days": Param(30, "days", "How recent that CK must be."),
@@ -38,10 +40,9 @@ PANEL = ("Myositis-specific and myositis-associated antibody panel (anti-synthet
 DETAIL = """\
 **Myositis antibodies {heading}.** {why}. **{undecided}.**{have}
 
-{steps} (anti-HMGCR and anti-SRP define the IMNM subtype and guide its treatment), plus a
-myositis-specific and myositis-associated antibody panel. Record statin exposure, including red yeast rice:
-{statins}. Arrange MRI of the thighs and EMG, and a muscle biopsy (MHC-I, C5b-9, p62 stains): ENMC requires a
-biopsy to diagnose seronegative IMNM.{done}
+{steps} (anti-HMGCR and anti-SRP define the IMNM subtype and guide its treatment){panel}.{specific}
+Record statin exposure, including red yeast rice: {statins}. Arrange MRI of the thighs and EMG, and a muscle
+biopsy (MHC-I, C5b-9, p62 stains): ENMC requires a biopsy to diagnose seronegative IMNM.{done}
 
 The 2017 EULAR/ACR classification criteria do not score anti-HMGCR or anti-SRP, so IMNM can fall below the
 "probable" threshold: do not use a low score to withhold treatment."""
@@ -80,8 +81,49 @@ def _antibody_steps(missing: list[str], unread: Mapping[str, Observation], repea
     return joined[0].upper() + joined[1:]
 
 
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """The myositis antibody panel as the chart has it: its results in (``on_file``) and the members with none
+    (``missing``; none once the whole panel has resulted). The panel is ordered for the missing members only, and
+    not at all when none is missing: a result in is not ordered again."""
+
+    on_file: list[antibodies.PanelResult]
+    missing: list[str]
+
+    @classmethod
+    def of(cls, record: PatientRecord) -> Panel:
+        on_file = antibodies.panel_results(record)
+        names = {r.name for r in on_file}
+        return cls(on_file, [] if antibodies.WHOLE_PANEL in names else
+                   [m for m in antibodies.PANEL_MEMBERS if m not in names])
+
+    @property
+    def specific_positive(self) -> list[antibodies.PanelResult]:
+        """The myositis-specific antibodies read as positive: another is then unlikely (Betteridge 2019)."""
+        return [r for r in self.on_file if r.specific_positive]
+
+    @property
+    def wanted(self) -> str:
+        """The card's words for the panel order, after the IMNM antibodies."""
+        if not self.on_file:
+            return ", plus a myositis-specific and myositis-associated antibody panel"
+        if self.missing:
+            return f", plus the myositis panel antibodies with no result on file ({', '.join(self.missing)})"
+        return "; the myositis antibody panel is on file"
+
+    def order(self, patient: str | None) -> list[Action]:
+        """The panel order, noting which results are in and not wanted again (none once none is missing). The
+        panel is one request (a line blot): its members are named in the note, not ordered one by one."""
+        if not self.missing:
+            return []
+        note = (f"Results wanted: {', '.join(self.missing)}. Already resulted, not to repeat: "
+                f"{'; '.join(map(str, self.on_file))}." if self.on_file else None)
+        return [Action("create", "Myositis antibody panel" + (" (the antibodies not on file)" if note else ""),
+                       resource=orders.service_request(patient, orders.text_concept(PANEL), note=note))]
+
+
 def _suggestions(record: PatientRecord, context: HookContext, missing: list[str],
-                 unread: Mapping[str, Observation]) -> tuple[list[Suggestion], str]:
+                 unread: Mapping[str, Observation], panel: Panel) -> tuple[list[Suggestion], str]:
     pid, sets = context.patient_id, context.valuesets
     loinc = antibodies.ORDER_LOINC
     tests = [Action("create", f"{ANTIBODIES[g]} antibody", resource=orders.service_request(pid, orders.lab_concept(
@@ -91,10 +133,11 @@ def _suggestions(record: PatientRecord, context: HookContext, missing: list[str]
         pid, orders.lab_concept(sets, g, loinc[g], text=f"{ANTIBODIES[g]} antibody, repeat by another method or "
                                                         "at a reference laboratory"),
         note=f"Previous result {antibodies.quoted(o)}: neither positive nor negative")) for g, o in unread.items()]
-    tests.append(Action("create", "Myositis antibody panel",
-                        resource=orders.service_request(pid, orders.text_concept(PANEL))))
+    tests += panel.order(pid)
+    # beside a positive myositis-specific antibody, anti-HMGCR and anti-SRP are unlikely: offered, not pre-selected
     suggestions = [Suggestion(_antibody_steps(missing, unread, "(another method or reference lab)")
-                              + " + myositis antibody panel", tests, is_recommended=True)]
+                              + (" + myositis antibody panel" if panel.missing else ""), tests,
+                              is_recommended=not panel.specific_positive)]
     already: list[str] = []
     tsh = diagnosis.last_done(record, "tsh", within_days=int(context.params(RULE)["tsh_recent_days"]))
     if tsh is None:
@@ -142,10 +185,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     missing = [g for g in ANTIBODIES if status[g] is None and g not in unread]
     if not missing and not unread:
         return Quiet("anti-HMGCR and anti-SRP have both resulted", facts)
-    suggestions, done = _suggestions(record, context, missing, unread)
+    panel = Panel.of(record)
+    facts["panel_on_file"] = "; ".join(map(str, panel.on_file)) or None
+    facts["panel_missing"] = ", ".join(panel.missing) or None
+    suggestions, done = _suggestions(record, context, missing, unread, panel)
     facts["work_up_on_file"] = done or None
     have = "".join(f" {ANTIBODIES[g][0].upper()}{ANTIBODIES[g][1:]} is {status[g]}."
                    for g in ANTIBODIES if status[g] is not None)
+    have += f" On file from the myositis panel: {'; '.join(map(str, panel.on_file))}." if panel.on_file else ""
+    positive = " and ".join(r.name for r in panel.specific_positive)
+    specific = (f" {positive[0].upper()}{positive[1:]} is myositis-specific, and these antibodies are usually "
+                "mutually exclusive (Betteridge et al., J Autoimmun 2019): anti-HMGCR and anti-SRP are unlikely to be "
+                "positive, so they are offered, not pre-selected, for when IMNM is still in question (a necrotizing "
+                "biopsy, for instance)." if positive else "")
     statins = record.medications_in("statin", "red_yeast_rice")
     statin_text = (", ".join(f"{m.label} (from {m.start.isoformat() if m.start else 'undated'})" for m in statins)
                    if statins else "none on file, so ask")
@@ -155,11 +207,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     undecided = antibodies.serology(record).undecided or ""  # the same antibodies, each result quoted
     return Fired(
         severity="info",
-        summary=f"Myositis work-up: {found}. "
-                + ("Order the myositis antibodies" if missing else "Repeat by another method or at a reference lab"),
+        summary=first_fitting([f"Myositis work-up: {found} ({positive} positive). Order them if IMNM is still in "
+                               "question", f"Myositis work-up: {found} ({positive} positive)"]) if positive else
+                f"Myositis work-up: {found}. " + ("Order the myositis antibodies" if missing else
+                                                  "Repeat by another method or at a reference lab"),
         detail=DETAIL.format(heading="incomplete" if missing else "not settled", why=why,
                              undecided=undecided[:1].upper() + undecided[1:], have=have,
-                             steps=_antibody_steps(missing, unread, antibodies.REPEAT),
+                             steps=_antibody_steps(missing, unread, antibodies.REPEAT), panel=panel.wanted,
+                             specific=specific,
                              statins=statin_text, done=f" Already on file: {done}." if done else ""),
         facts=facts,
         suggestions=suggestions,

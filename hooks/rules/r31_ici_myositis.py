@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
-from hooks.cards import resolvable
+from hooks.cards import first_fitting, resolvable
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, lab_orders, steroids
 from hooks.definitions.continuing import last_written_dose
@@ -59,6 +59,17 @@ RULE = Rule(
                                           "the cap on a child's pulse.", at_most="ivmp-pulse-dose-cap.max_mg_day"),
         "pulse_on_file_days": Param(30, "days", "IV methylprednisolone at a pulse dose given this recently (or still "
                                                 "given) is named: no new pulse is offered, the oral follow-on is."),
+        # read by the cohort (cohorts.pre_ici_ck), as the suppression gate and R21 ask it too
+        "ck_baseline_max_days_before_ici": Param(180, "days", "A CK known raised as the last one at most this long "
+                                                              "before the first ICI dose (or on its day) is the "
+                                                              "pre-ICI baseline of a myositis known before the ICI "
+                                                              "[sign-off]."),
+        "ck_rise_over_pre_ici_baseline": Param(1.5, "x baseline", "With weakness or myalgia, a CK raised before the "
+                                                                  "first ICI dose is ICI-myositis evidence only once a "
+                                                                  "CK since reaches this multiple of that baseline: "
+                                                                  "about CK's 95% reference change (within-person CV "
+                                                                  "about 19%, Nicholson, J Neurol Sci 1985) [verify] "
+                                                                  "[sign-off].", at_least=1),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
     override_family="safety",
@@ -88,7 +99,7 @@ _GRADE = re.compile(r"\b(?:grade|g)[\s:#-]*([1-5])\b|^\s*([1-5])\b(?![.,]\d)|\bg
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
 DETAIL = """\
-**Checkpoint-inhibitor myositis: rule out myocarditis now.** {why}. ICI: {ici}.
+**Checkpoint-inhibitor myositis: rule out myocarditis now.** {why}. ICI: {ici}.{known}
 
 - CK: {ck}
 - Troponin (within {hours} h): {troponin}
@@ -269,7 +280,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, Any] = {"ici": ", ".join(m.label for m in given) or None,
                              "ici_myositis": "; ".join(reasons) or None,
                              "draft_ici": ", ".join(d.label for d in drafts) or None}
+    known = cohorts.myositis_before_ici(record, context) if given else []
+    facts["myositis_before_ici"] = "; ".join(known) or None
     if not reasons:
+        # a raised CK set aside is said, never dropped without a word: the card would be critical
+        set_aside = cohorts.ici_myositis_set_aside(record, context)
+        facts["ck_set_aside"] = set_aside
+        if set_aside:
+            return Quiet(f"no checkpoint-inhibitor myositis read: {set_aside}" + (
+                f"; myositis known before the ICI: {'; '.join(known)}" if known else "") + ". A CK since at the rise "
+                "multiple, a myositis diagnosed after the first dose, or myasthenic, bulbar or respiratory features "
+                "or myocarditis with a raised CK or troponin would still make it ICI myositis", facts)
         return Quiet("no checkpoint-inhibitor myositis (ICI context with CK > ULN and weakness/myalgia, a raised CK "
                      "or troponin with myasthenic, ocular, bulbar or respiratory features or myocarditis, or a "
                      "myositis starting after the first ICI dose)", facts)
@@ -369,16 +390,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ici_way, by_hand = _ici_hold(drafts, on_chart, bool(heart), hold)
     plan += by_hand
     if tnt_only:
+        before = _troponin_t_before_ici(record, context)
         plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
-                "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
+                "regenerating skeletal muscle" + (f" (it was raised before the first ICI dose too: "
+                                                  f"{_describe(before, context)})" if before else "")
+                + ": check hs-troponin I now and hold the ICI until it is known. " + plan)
     dose_text, glucocorticoid_ways = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
                   (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
                   + (" (managed as G3-4 because of the features below)" if manage == "G3-4" else
                      ": grade the weakness today"))
+    baseline = cohorts.pre_ici_ck(record, context)
+    facts["ck_before_ici"] = baseline.describe() if baseline else None
     detail = DETAIL.format(
-        why="; ".join(reasons), ici=facts["ici"], hours=f"{hours:g}",
-        ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),
+        why="; ".join(reasons), ici=facts["ici"], hours=f"{hours:g}", known=_known_myositis(known),
+        ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days")
+        + (f"; {baseline.describe()}" if baseline else ""),
         troponin=("; ".join(_describe(o, context) for o in troponins) or "**none: order hs-troponin I now**")
         + _possibly_too_old(old_troponin_text, hours),
         ecg=(ecg_text or "**none: do an ECG now**") + _possibly_too_old(old_ecg_text, hours),
@@ -386,14 +413,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         as_child=" (prednisolone for a child, mg for mg)" if child else "")
     summary_grade = f"G{grade}" if grade else "ungraded"
     head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
-    summary = (f"{head} myositis ({summary_grade}"
-               + (", heart involved" if heart else ", heart not excluded" if unjudged else "") + "): "
-               + ("hold and permanently stop the ICI" if heart else
-                  "hold the ICI until cardiac involvement is excluded" if unjudged else
-                  "check troponin and ECG now" if not troponins or not ecgs else
-                  "hold the ICI; methylprednisolone pulse for the myasthenia" if myasthenia and pulse.governs else
-                  "hold the ICI; neurology today for the myasthenia" if myasthenia else
-                  "continue ICI with close monitoring" if manage == "G1" else "hold the ICI; treat by grade"))
+    state = (f" ({summary_grade}" + (", heart involved" if heart else ", heart not excluded" if unjudged else "")
+             + "): " + ("hold and permanently stop the ICI" if heart else
+                        "hold the ICI until cardiac involvement is excluded" if unjudged else
+                        "check troponin and ECG now" if not troponins or not ecgs else
+                        "hold the ICI; methylprednisolone pulse for the myasthenia" if myasthenia and pulse.governs
+                        else "hold the ICI; neurology today for the myasthenia" if myasthenia else
+                        "continue ICI with close monitoring" if manage == "G1" else "hold the ICI; treat by grade"))
+    # a myositis known before the ICI is named beside it: the rise may be its flare as well
+    flare = f" or flare of known {'IMNM' if cohorts.is_imnm(record, context) else 'myositis'}" if known else ""
+    summary = first_fitting([f"{head} myositis{flare}{state}", f"{head} myositis{state}"])
     # the glucocorticoid ways exclude one another (two signed together would both be given): one is offered, beside
     # the work-up, consults and ICI hold, which stand on their own
     suggestions, selection = continuing.one_way_out_each(
@@ -407,6 +436,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions=suggestions,
         selection=selection,
     )
+
+
+def _troponin_t_before_ici(record: PatientRecord, context: HookContext) -> Observation | None:
+    """The last troponin T raised on or before the first ICI dose: a myositis known before the ICI may keep it
+    raised (from regenerating skeletal muscle), which the card names beside the one raised now."""
+    first = cohorts.first_ici_dose(record)
+    return next((o for o in reversed(record.observations_in("troponin_t")) if first is not None and o.when is not None
+                 and o.when <= first and cohorts.troponin_raised(o, context)), None)
+
+
+def _known_myositis(known: list[str]) -> str:
+    """The card's words for a myositis the patient had before the first ICI dose (none: nothing)."""
+    if not known:
+        return ""
+    return (f" **Myositis known before the ICI: {'; '.join(known)}.** This may be a flare of it as well as, or "
+            "rather than, ICI myositis: it is managed as ICI myositis below until myocarditis is excluded, and the "
+            "neuromuscular team reviews the treatment of both.")
 
 
 def _days_within_hours(hours: float) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, CK, IMNM_SNOMED, Chart
+from fhir_fixtures.r03_myositis_antibody_panel_missing import jdm_anti_nxp2_positive
 from tests.conftest import explained, fired, run
 
 RULE = "myositis-antibody-panel-missing"
@@ -178,3 +179,48 @@ def test_both_antibodies_read_as_positive_or_negative_are_quiet(kb, today):
     chart.antibody("anti_srp", "negative", day=-10)
     assert explained(run(kb, chart.request("patient-view"), today), RULE)["reason"] == \
         "anti-HMGCR and anti-SRP have both resulted"
+
+
+def test_a_positive_myositis_specific_antibody_is_named_not_reordered_and_imnm_antibodies_are_not_preselected(
+        kb, today):
+    """Review (JDM, anti-NXP2 positive): R03 pre-selected anti-HMGCR/SRP and a panel that includes NXP2. Anti-NXP2
+    is named as on file, the panel is asked for the antibodies with no result only, and anti-HMGCR/SRP, unlikely
+    beside a myositis-specific antibody, are offered unselected, with why."""
+    result = run(kb, jdm_anti_nxp2_positive(today).request("patient-view"), today)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    assert card["summary"] == ("Myositis work-up: anti-HMGCR and anti-SRP never resulted (anti-NXP2 positive). Order "
+                               "them if IMNM is still in question")
+    assert "On file from the myositis panel: anti-NXP2 positive (2026-10-17)." in card["detail"]
+    assert ("plus the myositis panel antibodies with no result on file (anti-Jo-1, anti-PL-7, anti-PL-12, anti-EJ, "
+            "anti-OJ, anti-Mi-2, anti-MDA5, anti-TIF1-gamma, anti-SAE, anti-PM/Scl, anti-Ku, anti-Ro52)") \
+        in card["detail"]
+    assert "Anti-NXP2 is myositis-specific, and these antibodies are usually mutually exclusive" in card["detail"]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] is False
+    panel = next(a for a in first["actions"] if a["description"].startswith("Myositis antibody panel"))
+    assert panel["description"] == "Myositis antibody panel (the antibodies not on file)"
+    note = panel["resource"]["note"][0]["text"]
+    assert note.startswith("Results wanted: anti-Jo-1, ") and "anti-NXP2" not in note.split("Already")[0]
+    assert note.endswith("Already resulted, not to repeat: anti-NXP2 positive (2026-10-17).")
+    assert facts["panel_on_file"] == "anti-NXP2 positive (2026-10-17)" and "anti-NXP2" not in facts["panel_missing"]
+
+
+def test_a_negative_panel_antibody_is_not_reordered_and_the_rest_stays_preselected(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20).observation("Jo-1 Antibody", -10, value_string="Negative")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] is True
+    assert first["label"] == "Order anti-HMGCR and anti-SRP + myositis antibody panel"
+    assert "Already resulted, not to repeat: anti-Jo-1 negative" in first["actions"][-1]["resource"]["note"][0]["text"]
+
+
+def test_a_whole_panel_on_file_is_not_ordered_again(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20)
+    chart.observation("Myositis antibody panel", -10, value_string="No antibodies detected")
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    first = card["suggestions"][0]
+    assert first["label"] == "Order anti-HMGCR and anti-SRP" and first["isRecommended"] is True
+    assert [a["description"] for a in first["actions"]] == ["anti-HMGCR antibody", "anti-SRP antibody"]
+    assert "; the myositis antibody panel is on file." in card["detail"]
+    assert explained(result, RULE)["facts"]["panel_missing"] is None

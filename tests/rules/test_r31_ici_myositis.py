@@ -20,7 +20,14 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL_ECG
-from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
+from fhir_fixtures.r31_ici_myositis import (
+    ECG,
+    HS_TNI,
+    NIVOLUMAB,
+    PEMBROLIZUMAB,
+    known_imnm_on_pembrolizumab,
+    on_pembrolizumab,
+)
 from tests.conftest import deleted, explained, fired, run, with_params
 
 RULE = "ici-myositis"
@@ -1033,3 +1040,44 @@ def test_without_a_weight_the_doses_said_are_the_grades_own(kb, today, grade, ck
     methylprednisolone 1-2 mg/kg/day IV by grade"; grade 3 calls for 1 mg/kg."""
     card, _ = _card(kb, _graded(today, grade, ck=ck, weight=None), today)
     assert said in card["detail"] and "by grade." not in card["detail"]
+
+
+def test_a_known_imnm_whose_ck_has_not_risen_since_the_ici_is_quiet_and_says_why(kb, today):
+    """Review: CK 420-480 and troponin T 42-45 unchanged since before pembrolizumab; R31 (critical) pre-selected
+    holding the ICI and never named the IMNM or the pre-ICI baseline. Quiet now, saying why, and the IMNM rows it
+    suppressed are judged again."""
+    result = run(kb, known_imnm_on_pembrolizumab(today).request("patient-view"), today)
+    assert RULE not in fired(result)
+    quiet = explained(result, RULE)
+    assert quiet["reason"].startswith("no checkpoint-inhibitor myositis read: CK 480 U/L on 2026-11-18 (ULN 200) "
+                                      "with weakness or myalgia charted before the first ICI dose is no evidence of "
+                                      "ICI myositis: the CK was already raised and has not risen to 1.5 x its "
+                                      "pre-ICI baseline since (CK 470 U/L on 2026-07-24 (ULN 200) before the first "
+                                      "ICI dose on 2026-09-22; since: 480 U/L, none at 1.5 x the baseline or the "
+                                      "lowest CK before it)")
+    assert ("myositis known before the ICI: Autoimmune necrotizing myopathy (onset 2023-01-21); anti-HMGCR "
+            "positive (2023-01-31)") in quiet["reason"]
+    assert quiet["facts"]["ck_set_aside"] in quiet["reason"]
+    assert explained(result, "hmgcr-add-ivig-inadequate-response")["status"] != "suppressed"
+
+
+def test_a_known_imnm_whose_ck_has_risen_since_the_ici_names_both_and_the_baseline(kb, today):
+    card, explanation = _card(kb, known_imnm_on_pembrolizumab(today, latest_ck=800), today)
+    assert card is not None and card["indicator"] == "critical"
+    assert card["summary"] == ("Checkpoint-inhibitor myositis or flare of known IMNM (ungraded): check troponin and "
+                               "ECG now")
+    assert ("**Myositis known before the ICI: Autoimmune necrotizing myopathy (onset 2023-01-21); anti-HMGCR "
+            "positive (2023-01-31).** This may be a flare of it as well as, or rather than, ICI myositis") \
+        in card["detail"]
+    assert ("- CK: 800 U/L on 2026-11-18 (ULN 200) = 4.0 x ULN; 470 U/L on 2026-07-24 (ULN 200) before the first ICI "
+            "dose on 2026-09-22; 800 U/L on 2026-11-18 is 1.7 x 470 U/L on 2026-07-24, the lowest from the baseline "
+            "on (a new rise is 1.5 x)") in card["detail"]
+    assert ("it was raised before the first ICI dose too: troponin T (cardiac) 42 ng/L (ULN 14 ng/L) on 2026-01-25, "
+            "raised") in card["detail"]
+    assert explanation["facts"]["myositis_before_ici"].startswith("Autoimmune necrotizing myopathy")
+
+
+def test_an_ici_myositis_with_no_myositis_before_the_ici_names_none(kb, today):
+    card, explanation = _card(kb, on_pembrolizumab(today).weight(80), today)
+    assert "known" not in card["summary"] and "Myositis known before" not in card["detail"]
+    assert explanation["facts"]["myositis_before_ici"] is None and explanation["facts"]["ck_before_ici"] is None
