@@ -197,6 +197,7 @@ def _without_repeated_tests(rules: Sequence[Rule], reconciled: list[Reconciled])
     # as engine.evaluate shows the cards: the most severe first, then in rule order (sorted is stable)
     seen_first = sorted(range(len(reconciled)), key=lambda i: -SEVERITY_ORDER[reconciled[i].fired.severity])
     ordered: dict[_Code, list[tuple[int, _Test]]] = {}  # the tests kept, by code, with their card's place
+    notes: dict[int, list[str]] = {}  # by id of a kept test's action: the notes of the repeats it stands for
     out = list(reconciled)
     for index in seen_first:
         repeats = {id(test.action): (test, *held) for test in tests[index]
@@ -205,9 +206,33 @@ def _without_repeated_tests(rules: Sequence[Rule], reconciled: list[Reconciled])
             if id(test.action) not in repeats:
                 for code in test.codes:
                     ordered.setdefault(code, []).append((index, test))
+        for test, _, kept in repeats.values():
+            notes.setdefault(id(kept.action), []).extend(
+                f"{rules[index].code}: {text}" for text in _notes(test.action) if text not in _notes(kept.action))
         if repeats:
             out[index] = _without_repeats(out[index], repeats, rules)
-    return out
+    return [_with_notes(each, notes) for each in out] if any(notes.values()) else out
+
+
+def _notes(action: Action) -> list[str]:
+    return [n["text"] for n in (action.resource or {}).get("note", ()) if n.get("text")]
+
+
+def _with_notes(reconciled: Reconciled, notes: Mapping[int, list[str]]) -> Reconciled:
+    """The card with each kept test carrying the notes of the repeats taken off later cards: R24's "CBC at 1-2 and
+    4 weeks, then monthly" travels with the CBC R15 orders, rather than being lost with R24's copy."""
+    fired = reconciled.fired
+    if not any(notes.get(id(a)) for s in fired.suggestions for a in s.actions):
+        return reconciled
+    suggestions = [replace(s, actions=[_noted(a, notes.get(id(a), [])) for a in s.actions]) for s in fired.suggestions]
+    return replace(reconciled, fired=replace(fired, suggestions=suggestions))
+
+
+def _noted(action: Action, extra: list[str]) -> Action:
+    if not extra or action.resource is None:
+        return action
+    note = [*action.resource.get("note", ()), *({"text": text} for text in dict.fromkeys(extra))]
+    return replace(action, resource={**action.resource, "note": note})
 
 
 def _may_repeat(cards: Sequence[Fired]) -> bool:
@@ -278,13 +303,17 @@ def _ordered_elsewhere(repeats: Iterable[tuple[_Test, int, _Test]], rules: Seque
     """"CBC with differential is offered on R15 (Anti-HMGCR IMNM: ...); Basic metabolic panel is part of the
     Comprehensive metabolic panel offered on R30 (...)." The tests named are grouped by the order that gives them."""
     by_giver: dict[tuple[int, str | None], list[str]] = {}
+    noted: set[tuple[int, str | None]] = set()  # givers that carry this card's note
     for test, index, kept in repeats:
         panel = None if test.codes & kept.codes else kept.name
         by_giver.setdefault((index, panel), []).append(test.name)
+        if set(_notes(test.action)) - set(_notes(kept.action)):
+            noted.add((index, panel))
     clauses = []
     for (index, panel), names in by_giver.items():
         *others, last = dict.fromkeys(names)
         where = f"part of the {panel} offered" if panel else "offered"
         clauses.append(f"{', '.join(others)}{' and ' if others else ''}{last} {'are' if others else 'is'} {where} on "
-                       f"{rules[index].code} ({rules[index].title})")
+                       f"{rules[index].code} ({rules[index].title})"
+                       + (", with this card's instructions added to its note" if (index, panel) in noted else ""))
     return f"{'; '.join(clauses)}."

@@ -5,6 +5,7 @@ R24 and R30)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -253,6 +254,14 @@ def _actions(card: dict[str, Any], recommended: bool = True) -> list[tuple[str, 
             for s in card.get("suggestions", []) if s["isRecommended"] == recommended for a in s["actions"]]
 
 
+def _cbc_notes(card: dict[str, Any]) -> list[str]:
+    """The notes of the CBC the card's recommended suggestions order."""
+    return [n["text"] for s in card["suggestions"] if s["isRecommended"] for a in s["actions"]
+            if a["type"] == "create" and a["resource"]["resourceType"] == "ServiceRequest"
+            and a["resource"]["code"].get("coding", [{}])[0].get("code") == lab_orders.CBC.code
+            for n in a["resource"].get("note", ())]
+
+
 def _codes(card: dict[str, Any]) -> list[str]:
     """The codes of the ServiceRequests the card's recommended suggestions create."""
     return [code for _, code in _actions(card) if code is not None]
@@ -266,8 +275,13 @@ def test_a_cbc_three_cards_pre_select_is_ordered_on_the_card_seen_first(kb, toda
     result = run(kb, request, today)
     cards = fired(result)
     assert all(lab_orders.CBC.code in _codes(before[rule_id]) for rule_id in (IVIG, PJP, CANCER))
-    assert _without_uuids(cards[IVIG]) == _without_uuids(before[IVIG])
-    said = "CBC with differential is offered on R15 (Anti-HMGCR IMNM: add IVIG for an inadequate response)."
+    # R15's card is unchanged but for its CBC, which now carries R24's monitoring schedule and R30's purpose
+    assert _actions(cards[IVIG]) == _actions(before[IVIG])
+    assert _cbc_notes(cards[IVIG]) == [*_cbc_notes(before[IVIG]), *(f"R24: {n}" for n in _cbc_notes(before[PJP])),
+                                       *(f"R30: {n}" for n in _cbc_notes(before[CANCER]))]
+    assert _cbc_notes(before[PJP]) and _cbc_notes(before[CANCER])
+    said = ("CBC with differential is offered on R15 (Anti-HMGCR IMNM: add IVIG for an inadequate response), with "
+            "this card's instructions added to its note.")
     for rule_id in (PJP, CANCER):
         # only the CBC is taken away (the TMP/SMX is still pre-selected), and an alternative may repeat it
         assert _actions(cards[rule_id]) == [a for a in _actions(before[rule_id]) if a[1] != lab_orders.CBC.code]
@@ -398,3 +412,26 @@ def test_a_suggestion_the_card_cannot_show_orders_nothing(kb):
     r01 = _card("critical", Suggestion("Replace, with a CBC", [unnamed, _order(lab_orders.CBC)], is_recommended=True))
     r02 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True))
     assert [outcome.fired for outcome in _reconciled(kb, r01, r02)] == [r01, r02]
+
+
+def test_the_kept_test_carries_the_instructions_of_the_repeats_taken_off_later_cards(kb):
+    """A one-off CBC seen first stands in for a later card's monitoring CBC only with its schedule: the note goes
+    with the kept order (named by its card), once, and the card that lost it says so. A note the kept order already
+    has is not repeated."""
+    def cbc(note: str | None = None) -> Action:
+        order = _order(lab_orders.CBC)
+        assert order.resource is not None
+        return replace(order, resource={**order.resource, **({"note": [{"text": note}]} if note else {})})
+    weekly = "Weekly while azathioprine and allopurinol are given together."
+    first, second, _ = _reconciled(
+        kb, _card("warning", Suggestion("CBC", [cbc()], is_recommended=True)),
+        _card("warning", Suggestion("TMP/SMX with a CBC", [_drug(), cbc(weekly)], is_recommended=True)),
+        _card("info", Suggestion("CBC", [cbc(weekly)], is_recommended=True)))
+    kept = first.fired.suggestions[0].actions[0].resource
+    assert kept is not None and kept["note"] == [{"text": f"R02: {weekly}"}, {"text": f"R03: {weekly}"}]
+    assert second.not_offered == ("Ordered on another card: CBC with differential is offered on R01 (Rule 1), with "
+                                  "this card's instructions added to its note.",)
+    same_note = _reconciled(kb, _card("warning", Suggestion("CBC", [cbc(weekly)], is_recommended=True)),
+                            _card("warning", Suggestion("CBC", [cbc(weekly)], is_recommended=True)))
+    assert same_note[0].fired.suggestions[0].actions[0].resource["note"] == [{"text": weekly}]
+    assert same_note[1].not_offered == ("Ordered on another card: CBC with differential is offered on R01 (Rule 1).",)
