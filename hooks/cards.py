@@ -74,7 +74,7 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None,
     primary = min((s for s in rule.sources if s.url), key=lambda s: s.secondary, default=None)
     caveat = f"\n\n**Not checked:** {not_seen(unavailable)}" if unavailable else ""
     # a suggestion that cannot cancel the draft it replaces would add its order beside it: it is left out
-    suggestions = [s for s in fired.suggestions if all(map(_can_apply, s.actions))]
+    suggestions = [s for s in fired.suggestions if all(map(can_apply, s.actions))]
     if len(suggestions) < len(fired.suggestions):
         caveat += ("\n\n**A drafted order has no id** (or not a FHIR id), so the suggestions that cancel or replace "
                    "it are left out: change it by hand.")
@@ -131,7 +131,9 @@ def first_fitting(summaries: list[str]) -> str:
     return next((summary for summary in summaries if len(summary) <= SUMMARY_MAX), summaries[-1])
 
 
-def _can_apply(action: Action) -> bool:
+def can_apply(action: Action) -> bool:
+    """Whether the card can send the action: a delete must name the draft it cancels (:func:`resolvable`); a
+    suggestion with one it cannot send is left out of the card (and orders nothing, hooks.reconcile)."""
     return action.type != "delete" or resolvable(action.resource_id or "")
 
 

@@ -129,8 +129,8 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     """Cards for one hook call.
 
     Every rule runs first; then snoozed rules' cards are held back unless critical (critical cards always show,
-    and snoozed rules are still explained), the suggestions of the cards shown are reconciled (hooks.reconcile), and
-    the cards are built, the most severe first.
+    and snoozed rules are still explained), the cards shown are put in the order they are shown (the most severe
+    first, then in rule order), their suggestions are reconciled (hooks.reconcile), and the cards are built.
     """
     result = Evaluation()
     record, hook_context = prepare(knowledge, hook, context, data, today=today, zone=zone, unavailable=unavailable,
@@ -180,6 +180,9 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     if snoozed is not None:
         held_back = _hold_snoozed(result, [f.entry for f in fired], snoozed)
         fired = [f for f in fired if f.rule.id not in held_back]
+    # as the cards are shown: the most severe first, then in rule order (sort is stable); hooks.reconcile reads
+    # which card the clinician sees first from this order
+    fired.sort(key=lambda f: -SEVERITY_ORDER[f.outcome.severity])
     _build_cards(result, fired, record, hook_context)
     for notes in DATA_QUALITY_NOTES:
         try:
@@ -189,7 +192,6 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
             result.warnings.append(f"The data-quality notes of {notes.__module__.rpartition('.')[2]} could not be "
                                    "made (internal error logged).")
     result.warnings.extend(held_notes)
-    result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result
 
 

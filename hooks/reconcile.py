@@ -27,23 +27,31 @@ giving the drug at a corrected dose and not giving it, not giving it is the safe
 (R13's reduced azathioprine dose if allopurinol is unavoidable) stays: it is that card's answer to its own finding.
 
 Then the tests and procedures (a created ServiceRequest, by its code) that recommended suggestions of more than one
-card order: a clinician who accepts R15, R24 and R30 would order three CBCs. Each is kept on the card the clinician
-sees first (the most severe, then in rule order, as the engine sorts the cards), and taken off the recommended
-suggestions of the cards after it; a suggestion left with nothing to do is not offered, and the card says in one
-sentence which card orders it. So is a test that a panel ordered on a card seen before includes (a comprehensive
-metabolic panel includes the basic one: lab_orders.INCLUDES). An order repeats only one at least as urgent (a routine
-CBC does not stand in for a stat one), and only a recommended suggestion counts on either side: an alternative may
-order the test again. Medications are not merged: two cards' doses of one drug are not one order.
+card order: a clinician who accepts R15, R24 and R30 would order three CBCs. A copy stands in for the others only if
+its suggestion orders tests alone (every action creates a ServiceRequest: labs, imaging, procedures and referrals
+count, as none starts or stops a treatment). A copy inside a suggestion that also gives a drug (R15's IVIG "with CBC
+before each cycle", R24's TMP/SMX "with CBC monitoring") is declined with the drug, so it never stands in for
+another card's copy; nor is it taken off: it is the drug's own monitoring, signed with it. A tests-only copy stands
+in for another tests-only copy (before or after it) at most as urgent, on a card at most as severe (a routine CBC
+does not stand in for a stat one, nor a warning card's for a critical card's); so does a panel for the tests it
+includes (a comprehensive metabolic panel includes the basic one: lab_orders.INCLUDES). Each such copy is taken off
+its card for the first tests-only copy that stands in for it in the order the clinician sees the cards (the most
+severe, then in rule order, as engine.evaluate passes the outcomes); of two that stand in for each other, the one
+seen first is kept. A copy beside a drug always stays: two drug suggestions each keep their CBC, and a screen's CBC
+stays beside them (an extra draw is the lesser harm than a drug signed without its monitoring, or a screen lost with
+a declined drug). The kept copy carries the notes of those taken off (named by card); a suggestion left with nothing
+to do is not offered, and the card says in one sentence which card orders the test and which of its suggestions no
+longer orders it (its label may still name it). Only a recommended suggestion counts on either side: an alternative
+may order the test again. Medications are not merged: two cards' doses of one drug are not one order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import chain
 from typing import Any
 
-from hooks.cards import resolvable
+from hooks.cards import can_apply, resolvable
 from hooks.definitions.lab_orders import INCLUDED_IN, SHARED
 from hooks.record import MedicationOrder, read_concept
 from hooks.rule import SEVERITY_ORDER, Action, Fired, Rule, Suggestion
@@ -71,10 +79,11 @@ class Reconciled:
 
 def reconcile(outcomes: Sequence[tuple[Rule, Fired]], drafts: Sequence[MedicationOrder],
               sets: ValueSets) -> list[Reconciled]:
-    """``outcomes``, in order, each without the suggestions that give a draft another card withholds, then without
-    the tests another card seen before orders. ``drafts``: the hook's draft orders (only those with a reference an
-    action can name take part); ``sets`` reads the drugs the suggestions order. Cheap where no two cards act on one
-    draft nor order one test (the common case): nothing is read but the suggestions."""
+    """``outcomes``, in the order the cards are shown, each without the suggestions that give a draft another card
+    withholds, then without the tests another card's tests-only suggestion orders. ``drafts``: the hook's draft
+    orders (only those with a reference an action can name take part); ``sets`` reads the drugs the suggestions
+    order. Cheap where no two cards act on one draft nor order one test (the common case): nothing is read but the
+    suggestions."""
     by_reference = {d.reference: d for d in drafts if resolvable(d.reference)}
     contested = _contested(outcomes, by_reference) if by_reference else set()
     withheld = _withheld(outcomes, contested, by_reference, sets) if contested else {}
@@ -180,38 +189,59 @@ def _sentence(suggestion: Suggestion, given: dict[str, dict[int, Rule]], drafts:
 
 @dataclass(frozen=True, slots=True)
 class _Test:
-    """A test or procedure that a recommended suggestion creates: the action, its codes, urgency and name."""
+    """A test or procedure that a recommended suggestion creates: the action, its codes, urgency and name, its card's
+    place in the list and severity, and whether its suggestion orders tests alone (only such a copy is kept for the
+    other cards' copies)."""
 
     action: Action
     codes: frozenset[_Code]
     urgency: int
     name: str
+    card: int
+    severity: int
+    tests_only: bool
 
 
 def _without_repeated_tests(rules: Sequence[Rule], reconciled: list[Reconciled]) -> list[Reconciled]:
-    """``reconciled`` with each test that recommended suggestions of several cards order kept on the card seen first
-    only (``rules``: each card's rule)."""
+    """``reconciled`` (in the order the cards are shown) with each test that recommended suggestions of several cards
+    order kept once, where a tests-only copy can stand in for the others (``rules``: each card's rule)."""
     if not _may_repeat([each.fired for each in reconciled]):
         return reconciled
-    tests = [_tests(each.fired) for each in reconciled]
-    # as engine.evaluate shows the cards: the most severe first, then in rule order (sorted is stable)
-    seen_first = sorted(range(len(reconciled)), key=lambda i: -SEVERITY_ORDER[reconciled[i].fired.severity])
-    ordered: dict[_Code, list[tuple[int, _Test]]] = {}  # the tests kept, by code, with their card's place
-    notes: dict[int, list[str]] = {}  # by id of a kept test's action: the notes of the repeats it stands for
-    out = list(reconciled)
-    for index in seen_first:
-        repeats = {id(test.action): (test, *held) for test in tests[index]
-                   if (held := _ordered_before(test, ordered)) is not None}
-        for test in tests[index]:
-            if id(test.action) not in repeats:
-                for code in test.codes:
-                    ordered.setdefault(code, []).append((index, test))
-        for test, _, kept in repeats.values():
+    tests = [test for index, each in enumerate(reconciled) for test in _tests(index, each.fired)]
+    keepers = _keepers(tests)
+    # by card: the copies taken off it, by id of their action, each with the copy kept for it
+    removed: dict[int, dict[int, tuple[_Test, _Test]]] = {}
+    notes: dict[int, list[str]] = {}  # by id of a kept copy's action: the notes of the copies it stands for
+    kept_ids = {id(keeper.action) for keeper in keepers}
+    for test in tests:
+        if test.tests_only and id(test.action) not in kept_ids and (kept := _kept_for(test, keepers)):
+            removed.setdefault(test.card, {})[id(test.action)] = (test, kept)
             notes.setdefault(id(kept.action), []).extend(
-                f"{rules[index].code}: {text}" for text in _notes(test.action) if text not in _notes(kept.action))
-        if repeats:
-            out[index] = _without_repeats(out[index], repeats, rules)
+                f"{rules[test.card].code}: {text}" for text in _notes(test.action) if text not in _notes(kept.action))
+    out = [_without_repeats(each, removed[index], rules) if index in removed else each
+           for index, each in enumerate(reconciled)]
     return [_with_notes(each, notes) for each in out] if any(notes.values()) else out
+
+
+def _keepers(tests: Sequence[_Test]) -> list[_Test]:
+    """The copies kept for the others, in the order the cards are shown: each tests-only copy that no other stands in
+    for (of two that stand in for each other, the one on the card seen first is kept)."""
+    alone = [test for test in tests if test.tests_only]
+    return [test for test in alone if not any(
+        _stands_in(other, test) and (other.card < test.card or not _stands_in(test, other)) for other in alone)]
+
+
+def _kept_for(test: _Test, keepers: Sequence[_Test]) -> _Test | None:
+    """The first copy kept (in the order the cards are shown) that stands in for ``test``; None if there is none."""
+    return next((kept for kept in keepers if _stands_in(kept, test)), None)
+
+
+def _stands_in(kept: _Test, test: _Test) -> bool:
+    """``kept``, on another card at least as severe and at least as urgent, gives ``test``: the same code, or a panel
+    that includes it."""
+    return (kept.card != test.card and kept.severity >= test.severity and kept.urgency >= test.urgency
+            and (not kept.codes.isdisjoint(test.codes)
+                 or any(not INCLUDED_IN.get(code, frozenset()).isdisjoint(kept.codes) for code in test.codes)))
 
 
 def _notes(action: Action) -> list[str]:
@@ -219,8 +249,8 @@ def _notes(action: Action) -> list[str]:
 
 
 def _with_notes(reconciled: Reconciled, notes: Mapping[int, list[str]]) -> Reconciled:
-    """The card with each kept test carrying the notes of the repeats taken off later cards: R24's "CBC at 1-2 and
-    4 weeks, then monthly" travels with the CBC R15 orders, rather than being lost with R24's copy."""
+    """The card with each kept copy carrying the notes of the copies taken off other cards: R24's "CBC at 1-2 and 4
+    weeks, then monthly" travels with the CBC R30 orders, rather than being lost with R24's copy."""
     fired = reconciled.fired
     if not any(notes.get(id(a)) for s in fired.suggestions for a in s.actions):
         return reconciled
@@ -241,28 +271,36 @@ def _may_repeat(cards: Sequence[Fired]) -> bool:
     seen: set[_Code] = set()
     for fired in cards:
         codes = {(coding.get("system"), coding.get("code")) for s in fired.suggestions if s.is_recommended
-                 for a in s.actions if a.type == "create" and a.resource
-                 and a.resource.get("resourceType") == "ServiceRequest"
-                 for coding in (a.resource.get("code") or {}).get("coding", ())}
+                 for a in s.actions if _is_service_request(a)
+                 for coding in ((a.resource or {}).get("code") or {}).get("coding", ())}
         if not seen.isdisjoint(codes):
             return True
         seen |= codes
     return any(not INCLUDED_IN.get(code, frozenset()).isdisjoint(seen) for code in seen)
 
 
-def _tests(fired: Fired) -> list[_Test]:
+def _tests(card: int, fired: Fired) -> list[_Test]:
     """The coded ServiceRequests the card's recommended suggestions create (of those the card shows: cards.build
-    leaves out one that cannot name a draft it cancels)."""
-    return [test for suggestion in fired.suggestions
-            if suggestion.is_recommended and all(a.type != "delete" or resolvable(a.resource_id or "")
-                                                 for a in suggestion.actions)
-            for action in suggestion.actions if (test := _test(action)) is not None]
+    leaves out one it cannot apply), the card being at ``card`` in the list."""
+    severity = SEVERITY_ORDER[fired.severity]
+    tests: list[_Test] = []
+    for suggestion in fired.suggestions:
+        if suggestion.is_recommended and all(map(can_apply, suggestion.actions)):
+            tests_only = all(map(_is_service_request, suggestion.actions))
+            tests.extend(test for action in suggestion.actions
+                         if (test := _test(action, card, severity, tests_only)) is not None)
+    return tests
 
 
-def _test(action: Action) -> _Test | None:
-    resource = action.resource
-    if action.type != "create" or resource is None or resource.get("resourceType") != "ServiceRequest":
+def _is_service_request(action: Action) -> bool:
+    return action.type == "create" and action.resource is not None and \
+        action.resource.get("resourceType") == "ServiceRequest"
+
+
+def _test(action: Action, card: int, severity: int, tests_only: bool) -> _Test | None:
+    if not _is_service_request(action):
         return None
+    resource: Mapping[str, Any] = action.resource or {}
     concept: Mapping[str, Any] = resource.get("code") or {}
     codings = concept.get("coding") or ()
     codes = frozenset((c["system"], c["code"]) for c in codings if c.get("system") and c.get("code"))
@@ -270,50 +308,52 @@ def _test(action: Action) -> _Test | None:
         return None
     name = next((_SHORT_NAMES[code] for code in codes if code in _SHORT_NAMES), None) or concept.get("text") or \
         next((c["display"] for c in codings if c.get("display")), action.description)
-    return _Test(action, codes, _URGENCY.get(resource.get("priority", "routine"), 0), name)
+    return _Test(action, codes, _URGENCY.get(resource.get("priority", "routine"), 0), name, card, severity, tests_only)
 
 
-def _ordered_before(test: _Test, ordered: Mapping[_Code, list[tuple[int, _Test]]]) -> tuple[int, _Test] | None:
-    """The test kept on a card seen before that gives ``test`` (the same code, else a panel that includes it), at
-    least as urgent, with its card's place; None if there is none."""
-    same = (kept for code in test.codes for kept in ordered.get(code, ()))
-    panels = (kept for code in test.codes for panel in INCLUDED_IN.get(code, ()) for kept in ordered.get(panel, ()))
-    return next(((index, kept) for index, kept in chain(same, panels) if kept.urgency >= test.urgency), None)
-
-
-def _without_repeats(reconciled: Reconciled, repeats: Mapping[int, tuple[_Test, int, _Test]],
+def _without_repeats(reconciled: Reconciled, repeats: Mapping[int, tuple[_Test, _Test]],
                      rules: Sequence[Rule]) -> Reconciled:
-    """The card without the ``repeats`` (by id of their action: the test, and the card's place and test that give
-    it) in its recommended suggestions; one left with no action is not offered."""
+    """The card without the ``repeats`` (by id of their action: the copy, and the copy kept for it) in its
+    recommended suggestions; one left with no action is not offered, and one left with others says what it no
+    longer orders (its label may still name the test: "TMP/SMX ... with CBC monitoring")."""
     fired = reconciled.fired
     offered = []
+    without: list[str] = []  # "'TMP/SMX ... with CBC monitoring' leaves out CBC with differential."
     for suggestion in fired.suggestions:
         actions = [a for a in suggestion.actions if not suggestion.is_recommended or id(a) not in repeats]
         if len(actions) == len(suggestion.actions):
             offered.append(suggestion)
         elif actions:
             offered.append(replace(suggestion, actions=actions))
-    sentence = _ordered_elsewhere(repeats.values(), rules)
+            names = dict.fromkeys(repeats[id(a)][0].name for a in suggestion.actions if id(a) in repeats)
+            without.append(f"'{suggestion.label}' leaves out {_and(list(names))}.")
+    sentence = " ".join((_ordered_elsewhere(repeats.values(), rules), *without))
     return Reconciled(replace(fired, suggestions=offered,
                               detail=f"{fired.detail.rstrip()}\n\n**Ordered on another card:** {sentence}"),
                       (*reconciled.not_offered, f"Ordered on another card: {sentence}"))
 
 
-def _ordered_elsewhere(repeats: Iterable[tuple[_Test, int, _Test]], rules: Sequence[Rule]) -> str:
-    """"CBC with differential is offered on R15 (Anti-HMGCR IMNM: ...); Basic metabolic panel is part of the
-    Comprehensive metabolic panel offered on R30 (...)." The tests named are grouped by the order that gives them."""
+def _and(names: Sequence[str]) -> str:
+    *others, last = names
+    return f"{', '.join(others)}{' and ' if others else ''}{last}"
+
+
+def _ordered_elsewhere(repeats: Iterable[tuple[_Test, _Test]], rules: Sequence[Rule]) -> str:
+    """"CBC with differential is offered on R30 (Cancer screening ...); Basic metabolic panel is part of the
+    Comprehensive metabolic panel offered on R30 (...)." The tests named are grouped by the copy kept for them, on a
+    card shown before or after this one."""
     by_giver: dict[tuple[int, str | None], list[str]] = {}
     noted: set[tuple[int, str | None]] = set()  # givers that carry this card's note
-    for test, index, kept in repeats:
-        panel = None if test.codes & kept.codes else kept.name
-        by_giver.setdefault((index, panel), []).append(test.name)
+    for test, kept in repeats:
+        giver = (kept.card, None if test.codes & kept.codes else kept.name)
+        by_giver.setdefault(giver, []).append(test.name)
         if set(_notes(test.action)) - set(_notes(kept.action)):
-            noted.add((index, panel))
+            noted.add(giver)
     clauses = []
-    for (index, panel), names in by_giver.items():
-        *others, last = dict.fromkeys(names)
+    for (card, panel), names in by_giver.items():
+        unique = list(dict.fromkeys(names))
         where = f"part of the {panel} offered" if panel else "offered"
-        clauses.append(f"{', '.join(others)}{' and ' if others else ''}{last} {'are' if others else 'is'} {where} on "
-                       f"{rules[index].code} ({rules[index].title})"
-                       + (", with this card's instructions added to its note" if (index, panel) in noted else ""))
+        clauses.append(f"{_and(unique)} {'are' if len(unique) > 1 else 'is'} {where} on {rules[card].code} "
+                       f"({rules[card].title})"
+                       + (", with this card's instructions added to its note" if (card, panel) in noted else ""))
     return f"{'; '.join(clauses)}."

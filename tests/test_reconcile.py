@@ -1,11 +1,10 @@
 """hooks.reconcile through the engine: a suggestion that gives a draft another card advises not giving is not offered
 (review 422: R01/R02 beside R06-R08, R21 beside R06, R13 beside R12), its card says why, and nothing else changes; a
-test that recommended suggestions of several cards order is kept on the card seen first (review 423: one CBC on R15,
-R24 and R30)."""
+test that recommended suggestions of several cards order is kept once, on a suggestion that orders tests alone (review
+423: one CBC on R15, R24 and R30; reviews 424-425: never only beside a drug that may be declined)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -31,7 +30,7 @@ from hooks import engine
 from hooks.definitions import lab_orders
 from hooks.definitions.lab_orders import LabTest
 from hooks.reconcile import Reconciled, reconcile
-from hooks.rule import Action, Fired, Rule, Severity, Suggestion
+from hooks.rule import SEVERITY_ORDER, Action, Fired, Rule, Severity, Suggestion
 from tests.conftest import explained, fired, run
 
 NSTI = "nsti-no-immunosuppression"
@@ -237,7 +236,7 @@ def test_a_draft_cancelled_for_its_schedule_is_not_withheld_from_a_weekly_replac
     assert "Not offered" not in cards["mtx-weekly-dose-range"]["detail"]
 
 
-# ------------------------------------------------------------------ a test ordered on several cards (review 423)
+# ------------------------------------------------------------------ a test ordered on several cards (reviews 423-425)
 
 IVIG = "hmgcr-add-ivig-inadequate-response"
 PJP = "pjp-prophylaxis-missing"
@@ -267,31 +266,19 @@ def _codes(card: dict[str, Any]) -> list[str]:
     return [code for _, code in _actions(card) if code is not None]
 
 
-def test_a_cbc_three_cards_pre_select_is_ordered_on_the_card_seen_first(kb, today, unreconciled):
-    """Review 423 s1.py: R15 (IVIG), R24 (TMP/SMX) and R30 (cancer screen), all warnings, each pre-selected a CBC with
-    differential: accepting all three ordered three. R15 comes first (rule order) and keeps it."""
+def test_a_cbc_beside_a_drug_stays_with_it(kb, today, unreconciled):
+    """Review 424 item 3, review 425 item 1: R15 (IVIG), R24 (TMP/SMX) and R30 (cancer screen) each pre-select a CBC.
+    It had been kept inside R15's IVIG suggestion only: declining the IVIG left no CBC for the TMP/SMX with
+    methotrexate nor for the screen. A CBC beside a drug is that drug's monitoring and is signed with it, and the
+    screen's CBC is not lost with a declined drug: all three stay."""
     request = fhir_fixtures.get("story-hmgcr-month-7-ck-high-statin-still-listed").request(today)
     before = fired(unreconciled(kb, request, today))
     result = run(kb, request, today)
     cards = fired(result)
     assert all(lab_orders.CBC.code in _codes(before[rule_id]) for rule_id in (IVIG, PJP, CANCER))
-    # R15's card is unchanged but for its CBC, which now carries R24's monitoring schedule and R30's purpose
-    assert _actions(cards[IVIG]) == _actions(before[IVIG])
-    assert _cbc_notes(cards[IVIG]) == [*_cbc_notes(before[IVIG]), *(f"R24: {n}" for n in _cbc_notes(before[PJP])),
-                                       *(f"R30: {n}" for n in _cbc_notes(before[CANCER]))]
-    assert _cbc_notes(before[PJP]) and _cbc_notes(before[CANCER])
-    said = ("CBC with differential is offered on R15 (Anti-HMGCR IMNM: add IVIG for an inadequate response), with "
-            "this card's instructions added to its note.")
-    for rule_id in (PJP, CANCER):
-        # only the CBC is taken away (the TMP/SMX is still pre-selected), and an alternative may repeat it
-        assert _actions(cards[rule_id]) == [a for a in _actions(before[rule_id]) if a[1] != lab_orders.CBC.code]
-        assert _actions(cards[rule_id], recommended=False) == _actions(before[rule_id], recommended=False)
-        assert _labels(cards[rule_id]) == _labels(before[rule_id])  # every suggestion still does something
-        assert cards[rule_id]["detail"].count(f"**Ordered on another card:** {said}") == 1
-        assert explained(result, rule_id)["facts"]["not_offered"] == [f"Ordered on another card: {said}"]
-    order = [c["source"]["topic"]["code"] for c in result.cards]
-    assert order.index(IVIG) < order.index(PJP) < order.index(CANCER)
-    assert lab_orders.CMP_LOINC in _codes(cards[CANCER])  # R30 orders the panel lab_orders.INCLUDES names
+    for rule_id in (IVIG, PJP, CANCER):
+        assert _without_uuids(cards[rule_id]) == _without_uuids(before[rule_id])
+        assert "not_offered" not in explained(result, rule_id)["facts"]
 
 
 def test_liver_tests_a_panel_on_a_card_seen_before_includes_are_not_ordered_again(kb, today, unreconciled):
@@ -307,15 +294,34 @@ def test_liver_tests_a_panel_on_a_card_seen_before_includes_are_not_ordered_agai
     assert _without_uuids(cards[CANCER]) == _without_uuids(before[CANCER])
 
 
+def test_reconcile_reads_the_cards_in_the_order_they_are_shown(kb, today):
+    """The engine sorts the fired outcomes as it shows the cards (the most severe first, then in rule order) before
+    reconciling them, so that reconcile reads which card is seen first from the list: R02 (a warning) fires before
+    R06-R08 in rule order and is shown after the critical ones."""
+    seen: list[tuple[str, int, str]] = []
+
+    def capture(outcomes, drafts, sets):
+        seen.extend((fired_outcome.severity, rule.number, rule.id) for rule, fired_outcome in outcomes)
+        return reconcile(outcomes, drafts, sets)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "reconcile", capture)
+        result = run(kb, _ibm(today).request("order-sign"), today)
+    assert seen == sorted(seen, key=lambda each: (-SEVERITY_ORDER[each[0]], each[1]))
+    assert seen[0][0] == "critical" and ("warning", 2, IBM) in seen
+    assert [(c["indicator"], c["source"]["topic"]["code"]) for c in result.cards] == [(s, i) for s, _, i in seen]
+
+
 def _rule(number: int) -> Rule:
     return Rule(id=f"rule-{number}", number=number, title=f"Rule {number}", hooks=("patient-view",), sources=(),
                 summary="", severities=("info", "warning", "critical"))
 
 
-def _order(test: LabTest, priority: str = "routine") -> Action:
+def _order(test: LabTest, priority: str = "routine", note: str | None = None) -> Action:
     return Action("create", test.label, resource={
         "resourceType": "ServiceRequest", "priority": priority,
-        "code": {"coding": [{"system": test.system, "code": test.code}], "text": test.text or test.label}})
+        "code": {"coding": [{"system": test.system, "code": test.code}], "text": test.text or test.label},
+        **({"note": [{"text": note}]} if note else {})})
 
 
 def _drug() -> Action:
@@ -331,27 +337,56 @@ def _offered(outcome: Reconciled) -> list[tuple[str, bool, list[str]]]:
     return [(s.label, s.is_recommended, [a.description for a in s.actions]) for s in outcome.fired.suggestions]
 
 
-def _reconciled(kb, *cards: Fired) -> list[Reconciled]:
-    return reconcile([(_rule(number), card) for number, card in enumerate(cards, 1)], [], kb.valuesets)
+def _reconciled(kb, *cards: Fired, numbers: tuple[int, ...] = ()) -> list[Reconciled]:
+    """The cards, given in the order they are shown, reconciled; ``numbers``: their rules' numbers (else 1, 2, ...)."""
+    return reconcile([(_rule(number), card) for number, card in zip(numbers or range(1, len(cards) + 1), cards,
+                                                                     strict=True)], [], kb.valuesets)
 
 
-def test_a_critical_card_keeps_the_test_a_warning_before_it_in_rule_order_also_orders(kb):
-    """Seen first is the most severe, then the first in rule order: R01 (warning) gives way to R02 (critical), and
-    R03 (warning) to R02 too; R01's suggestion with nothing left to do is not offered, and its card says why."""
+def _cbc_note_texts(outcome: Reconciled) -> list[str]:
+    return [n["text"] for s in outcome.fired.suggestions for a in s.actions
+            if a.resource and a.resource.get("code", {}).get("coding", [{}])[0].get("code") == lab_orders.CBC.code
+            for n in a.resource.get("note", ())]
+
+
+def test_a_critical_card_s_tests_stand_in_for_the_copies_on_the_cards_shown_after_it(kb):
+    """R02 (critical) is shown before R01 and R03 (warnings): its tests-only CBC stands in for R01's, whose suggestion
+    with nothing left to do is not offered and whose card says why; the CBC beside R03's drug stays with it."""
     r01 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True),
                 Suggestion("ESR", [_order(lab_orders.ESR)], is_recommended=True))
     r02 = _card("critical", Suggestion("CBC and CRP", [_order(lab_orders.CBC), _order(lab_orders.CRP)],
                                        is_recommended=True))
     r03 = _card("warning", Suggestion("TMP/SMX with a CBC", [_drug(), _order(lab_orders.CBC)], is_recommended=True))
-    first, second, third = _reconciled(kb, r01, r02, r03)
+    second, first, third = _reconciled(kb, r02, r01, r03, numbers=(2, 1, 3))
     assert second.fired is r02 and not second.not_offered
     assert _offered(first) == [("ESR", True, ["ESR"])]
-    assert _offered(third) == [("TMP/SMX with a CBC", True, ["TMP/SMX"])]
+    assert third.fired is r03 and not third.not_offered
     said = "Ordered on another card: CBC with differential is offered on R02 (Rule 2)."
-    for outcome in (first, third):
-        assert outcome.not_offered == (said,)
-        assert outcome.fired.detail == f"Finding.\n\n**{said.replace(':', ':**', 1)}"
-        assert outcome.fired.severity == "warning"
+    assert first.not_offered == (said,)
+    assert first.fired.detail == f"Finding.\n\n**{said.replace(':', ':**', 1)}"
+    assert first.fired.severity == "warning"
+
+
+def test_a_test_beside_a_drug_stands_in_for_no_other_card_s(kb):
+    """Review 424 item 3: declining the drug declines its CBC. Two drug suggestions each keep their own (R01's had
+    been kept for R02's); a tests-only CBC shown after them is not taken off either."""
+    ivig = Suggestion("IVIG with a CBC", [_drug(), _order(lab_orders.CBC)], is_recommended=True)
+    tmp_smx = Suggestion("TMP/SMX with a CBC", [_drug(), _order(lab_orders.CBC)], is_recommended=True)
+    r01, r02 = _card("warning", ivig), _card("warning", tmp_smx)
+    assert [outcome.fired for outcome in _reconciled(kb, r01, r02)] == [r01, r02]
+    r03 = _card("critical", Suggestion("Pulse with a CBC", [_drug(), _order(lab_orders.CBC)], is_recommended=True))
+    r04 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True))
+    assert [outcome.fired for outcome in _reconciled(kb, r03, r04)] == [r03, r04]
+
+
+def test_a_copy_beside_a_drug_is_not_taken_off_for_a_tests_only_copy(kb):
+    """Review 425 item 1: the CBC beside R01's IVIG is its monitoring, signed with it: R02's tests-only screen shown
+    after it does not take it, nor give up its own."""
+    r01 = _card("warning", Suggestion("IVIG with a CBC before each cycle", [
+        _drug(), _order(lab_orders.CBC, note="Before each IVIG cycle.")], is_recommended=True))
+    r02 = _card("warning", Suggestion("Cancer screen", [_order(lab_orders.CBC, note="Cancer screen."),
+                                                        _order(lab_orders.ESR)], is_recommended=True))
+    assert [outcome.fired for outcome in _reconciled(kb, r01, r02)] == [r01, r02]
 
 
 def test_a_card_left_with_no_suggestion_still_shows_and_says_why(kb):
@@ -363,23 +398,23 @@ def test_a_card_left_with_no_suggestion_still_shows_and_says_why(kb):
 
 
 def test_only_recommended_suggestions_count_on_either_side(kb):
-    """An alternative on the card seen first orders nothing unless taken; one on a later card may repeat the test.
-    Medications and text-only orders are not merged."""
+    """An alternative orders nothing unless taken: it is neither kept for another card's copy nor taken off for one.
+    Orders of every kind count as tests (R02's clinic visit does not make its CBC a drug's); medications and text-only
+    orders are not merged."""
     visit = Action("create", "Clinic visit", resource={"resourceType": "ServiceRequest", "priority": "routine",
                                                       "code": {"text": "Clinic visit within 2 weeks"}})
     r01 = _card("warning", Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]),
                 Suggestion("TMP/SMX and a visit", [_drug(), visit], is_recommended=True))
-    r02 = _card("warning", Suggestion("CBC, TMP/SMX and a visit", [_order(lab_orders.CBC), _drug(), visit],
-                                      is_recommended=True),
-                Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]))
-    r03 = _card("info", Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]))
-    first, second, third = _reconciled(kb, r01, r02, r03)
-    assert first.fired is r01 and second.fired is r02 and third.fired is r03
+    r02 = _card("warning", Suggestion("CBC and a visit", [_order(lab_orders.CBC), visit], is_recommended=True),
+                Suggestion("Alternative: TMP/SMX with a CBC", [_drug(), _order(lab_orders.CBC)]))
+    r03 = _card("info", Suggestion("Alternative: CBC", [_order(lab_orders.CBC)]),
+                Suggestion("TMP/SMX with a CBC", [_drug(), _order(lab_orders.CBC)], is_recommended=True))
+    assert [outcome.fired for outcome in _reconciled(kb, r01, r02, r03)] == [r01, r02, r03]
 
 
 def test_a_test_repeats_only_one_at_least_as_urgent(kb):
-    """A routine CBC on the card seen first does not stand in for a stat one: both stay. A stat one stands in for a
-    routine one."""
+    """A routine CBC does not stand in for a stat one: both stay. A stat one stands in for a routine one on a card
+    no more severe, shown before or after it."""
     routine_first = _reconciled(kb, _card("critical", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True)),
                                 _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, "stat")],
                                                             is_recommended=True)))
@@ -389,49 +424,60 @@ def test_a_test_repeats_only_one_at_least_as_urgent(kb):
                              _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, "urgent")],
                                                          is_recommended=True)))
     assert stat_first[1].fired.suggestions == []
+    stat_after = _reconciled(kb, _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True)),
+                             _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, "asap")],
+                                                         is_recommended=True)))
+    assert stat_after[0].fired.suggestions == [] and not stat_after[1].not_offered
+    assert stat_after[0].not_offered == ("Ordered on another card: CBC with differential is offered on R02 (Rule 2).",)
 
 
-def test_a_panel_gives_the_tests_it_includes_to_the_cards_after_it_only(kb):
-    """A CMP seen first includes the BMP and ALT of a later card; a BMP seen first is not a CMP."""
+def test_a_panel_gives_the_tests_it_includes_to_cards_no_more_severe(kb):
+    """A CMP includes the BMP and ALT of a card shown after it, or before it if no more severe; a BMP is not a CMP."""
     cmp_first = _reconciled(kb, _card("warning", Suggestion("CMP", [_order(CMP)], is_recommended=True)),
                             _card("info", Suggestion("BMP, ALT and GGT", [
                                 _order(lab_orders.BMP), _order(lab_orders.ALT), _order(lab_orders.GGT)],
                                 is_recommended=True)))
     assert _offered(cmp_first[1]) == [("BMP, ALT and GGT", True, ["GGT"])]
     assert cmp_first[1].not_offered == ("Ordered on another card: Basic metabolic panel and ALT are part of the "
-                                        "Comprehensive metabolic panel offered on R01 (Rule 1).",)
+                                        "Comprehensive metabolic panel offered on R01 (Rule 1). 'BMP, ALT and GGT' "
+                                        "leaves out Basic metabolic panel and ALT.",)
     bmp_first = _reconciled(kb, _card("warning", Suggestion("BMP", [_order(lab_orders.BMP)], is_recommended=True)),
                             _card("info", Suggestion("CMP", [_order(CMP)], is_recommended=True)))
     assert not any(outcome.not_offered for outcome in bmp_first)
+    bmp_before_an_equal_cmp = _reconciled(
+        kb, _card("warning", Suggestion("BMP", [_order(lab_orders.BMP)], is_recommended=True)),
+        _card("warning", Suggestion("CMP", [_order(CMP)], is_recommended=True)))
+    assert bmp_before_an_equal_cmp[0].fired.suggestions == [] and not bmp_before_an_equal_cmp[1].not_offered
 
 
 def test_a_suggestion_the_card_cannot_show_orders_nothing(kb):
     """cards.build leaves out a suggestion that cancels a draft sent without an id: its CBC is not on the card, so
-    the later card keeps its own."""
+    it is neither taken off (the card would name an order it does not show) nor does its note travel."""
     unnamed = Action("delete", "Cancel the draft", resource_id="MedicationRequest/")
-    r01 = _card("critical", Suggestion("Replace, with a CBC", [unnamed, _order(lab_orders.CBC)], is_recommended=True))
-    r02 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True))
+    r01 = _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True))
+    r02 = _card("warning", Suggestion("Replace, with a CBC", [unnamed, _order(lab_orders.CBC, note="Weekly.")],
+                                      is_recommended=True))
     assert [outcome.fired for outcome in _reconciled(kb, r01, r02)] == [r01, r02]
 
 
-def test_the_kept_test_carries_the_instructions_of_the_repeats_taken_off_later_cards(kb):
-    """A one-off CBC seen first stands in for a later card's monitoring CBC only with its schedule: the note goes
-    with the kept order (named by its card), once, and the card that lost it says so. A note the kept order already
-    has is not repeated."""
-    def cbc(note: str | None = None) -> Action:
-        order = _order(lab_orders.CBC)
-        assert order.resource is not None
-        return replace(order, resource={**order.resource, **({"note": [{"text": note}]} if note else {})})
+def test_the_kept_test_carries_the_instructions_of_the_repeats_taken_off_other_cards(kb):
+    """A one-off CBC stands in for another card's monitoring CBC only with its schedule: the note goes with the kept
+    order (named by its card), once, and the card that lost it says so. A note the kept order already has is not
+    repeated."""
     weekly = "Weekly while azathioprine and allopurinol are given together."
     first, second, _ = _reconciled(
-        kb, _card("warning", Suggestion("CBC", [cbc()], is_recommended=True)),
-        _card("warning", Suggestion("TMP/SMX with a CBC", [_drug(), cbc(weekly)], is_recommended=True)),
-        _card("info", Suggestion("CBC", [cbc(weekly)], is_recommended=True)))
-    kept = first.fired.suggestions[0].actions[0].resource
-    assert kept is not None and kept["note"] == [{"text": f"R02: {weekly}"}, {"text": f"R03: {weekly}"}]
+        kb, _card("warning", Suggestion("CBC", [_order(lab_orders.CBC)], is_recommended=True)),
+        _card("warning", Suggestion("CBC and ESR weekly", [_order(lab_orders.CBC, note=weekly),
+                                                           _order(lab_orders.ESR)], is_recommended=True)),
+        _card("info", Suggestion("CBC", [_order(lab_orders.CBC, note=weekly)], is_recommended=True)))
+    assert _cbc_note_texts(first) == [f"R02: {weekly}", f"R03: {weekly}"]
+    assert _offered(second) == [("CBC and ESR weekly", True, ["ESR"])]
     assert second.not_offered == ("Ordered on another card: CBC with differential is offered on R01 (Rule 1), with "
-                                  "this card's instructions added to its note.",)
-    same_note = _reconciled(kb, _card("warning", Suggestion("CBC", [cbc(weekly)], is_recommended=True)),
-                            _card("warning", Suggestion("CBC", [cbc(weekly)], is_recommended=True)))
-    assert same_note[0].fired.suggestions[0].actions[0].resource["note"] == [{"text": weekly}]
+                                  "this card's instructions added to its note. 'CBC and ESR weekly' leaves out CBC "
+                                  "with differential.",)
+    same_note = _reconciled(kb, _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, note=weekly)],
+                                                            is_recommended=True)),
+                            _card("warning", Suggestion("CBC", [_order(lab_orders.CBC, note=weekly)],
+                                                        is_recommended=True)))
+    assert _cbc_note_texts(same_note[0]) == [weekly]
     assert same_note[1].not_offered == ("Ordered on another card: CBC with differential is offered on R01 (Rule 1).",)

@@ -5,7 +5,7 @@ An EHR's duplicate-order check is keyed on the code: the same test ordered by tw
 antibody as 13955-0 and 16128-1; a blood count as WBC + haemoglobin + platelets, as a CBC with and as one without a
 differential; an ECG as a SNOMED CT procedure, an "EKG study" and an "EKG 12 channel panel") passes it and is done
 twice. Each card still orders what it needs (it must stand alone when it fires alone; where several cards of
-one response order a test, hooks.reconcile keeps it on the card seen first); why it orders the test goes in the
+one response order a test, hooks.reconcile keeps one tests-only copy); why it orders the test goes in the
 order's note, never in its text.
 """
 
@@ -81,8 +81,8 @@ ECHO = LabTest("Transthoracic echocardiogram", "echocardiogram", "252418006", "T
 SHARED: tuple[LabTest, ...] = (CBC, ALT, AST, GGT, BMP, HBSAG, ANTI_HBC, ANTI_HBS, HBV_DNA, HCV_AB, IGG, IGA, IGM,
                                ESR, CRP, HS_TROPONIN_I, NT_PROBNP, ECG, ECHO)
 
-# A panel that reports every result of tests other cards order: ordered on one card, it draws them too, so a card seen
-# after it does not order them again (hooks.reconcile). The comprehensive metabolic panel (LOINC 24323-8, R30's basic
+# A panel that reports every result of tests other cards order: ordered on one card, it draws them too, so another
+# card need not order them again (hooks.reconcile). The comprehensive metabolic panel (LOINC 24323-8, R30's basic
 # cancer screen) is the basic metabolic panel's eight analytes (glucose, urea nitrogen, creatinine, sodium, potassium,
 # chloride, CO2, calcium) with albumin, total protein, ALP, ALT, AST and total bilirubin (as the Synthea R4 bundles
 # report both panels' results, ../shared/data/synthea-r4).
