@@ -37,10 +37,11 @@ def on_pembrolizumab(today: date, ck: float = 4200, ck_day: int = -2) -> Chart:
     return chart
 
 
-def known_imnm_on_pembrolizumab(today: date, latest_ck: float = 480) -> Chart:
+def known_imnm_on_pembrolizumab(today: date, latest_ck: float = 480, hs_troponin_i: float | None = None) -> Chart:
     """Anti-HMGCR IMNM since D-1400, stable on methotrexate and prednisone 5 mg, with chronic weakness and CK
     420-470 U/L (ULN 200) and troponin T 42 ng/L (skeletal) before pembrolizumab, started D-60 for lung cancer;
-    CK ``latest_ck`` and troponin T 45 ng/L on D-3 (the reviewer's case)."""
+    CK ``latest_ck`` and troponin T 45 ng/L on D-3 (the reviewer's case), and hs-troponin I ``hs_troponin_i`` ng/L
+    (ULN 16) that day when given (none before pembrolizumab)."""
     chart = Chart(today, age=63, sex="female")
     chart.condition(IMNM_SNOMED, onset=-1400).condition(WEAKNESS, onset=-1400)
     chart.antibody("anti_hmgcr", "positive", day=-1390).antibody("anti_srp", "negative", day=-1390)
@@ -51,6 +52,8 @@ def known_imnm_on_pembrolizumab(today: date, latest_ck: float = 480) -> Chart:
     chart.medication(PREDNISONE_5, 5, "mg", start=-700)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1370, period=1, period_unit="wk", route=ROUTE_ORAL)
     chart.medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk", route=ROUTE_IV)
+    if hs_troponin_i is not None:
+        chart.observation(HS_TNI, -3, value=hs_troponin_i, unit="ng/L", high=16)
     return chart
 
 
@@ -69,6 +72,23 @@ def known_imnm_unchanged(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "critical"})
 def known_imnm_risen(today: date) -> dict[str, Any]:
     return known_imnm_on_pembrolizumab(today, latest_ck=800).request("patient-view")
+
+
+@fixture("r31-fires-known-imnm-new-troponin-i", hook="patient-view",
+         story="The same patient, CK unchanged, with hs-troponin I 180 ng/L (ULN 16) and none before pembrolizumab: "
+               "the CK set aside as the known IMNM's took the new troponin with it and R31 went quiet (review). A "
+               "troponin is read against its own pre-ICI result: the heart is involved, stop the ICI.",
+         fires={RULE}, indicators={RULE: "critical"})
+def known_imnm_new_troponin(today: date) -> dict[str, Any]:
+    return known_imnm_on_pembrolizumab(today, hs_troponin_i=180).request("patient-view")
+
+
+@fixture("r31-fires-order-sign-known-imnm-new-troponin-i", hook="order-sign",
+         story="The same chart on order-sign with the next pembrolizumab dose drafted: the card cancels it.",
+         fires={RULE}, indicators={RULE: "critical"})
+def known_imnm_new_troponin_draft(today: date) -> dict[str, Any]:
+    chart = known_imnm_on_pembrolizumab(today, hs_troponin_i=180)
+    return chart.draft(PEMBROLIZUMAB, 200, "mg", route=ROUTE_IV, resource_id="next-pembro").request("order-sign")
 
 
 @fixture("r31-fires-patient-view-ck-myalgia", hook="patient-view",

@@ -291,6 +291,9 @@ def test_the_results_since_the_first_positive_are_the_repeats(kb, today):
     ("PM/Scl-100 Ab", "anti-PM/Scl"),
     ("SSA-Ro52 antibody", "anti-Ro52"),
     ("Extended myositis line blot", "myositis antibody panel"),
+    # a member named with its panel is that member's result, not the whole panel's (review: the rest went unordered)
+    ("Anti-Jo-1 (myositis panel)", "anti-Jo-1"),
+    ("Mi-2 alpha Ab (myositis line blot)", "anti-Mi-2"),
 ])
 def test_a_myositis_panel_antibody_is_read_by_its_name(kb, today, name, member):
     """R03 ordered the whole panel beside an anti-NXP2 already resulted (review): no value set read its members."""

@@ -20,7 +20,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
-from fhir_fixtures.r31_ici_myositis import on_pembrolizumab
+from fhir_fixtures.r31_ici_myositis import HS_TNI, TROPONIN_T, on_pembrolizumab
 from hooks.definitions import cohorts, steroids
 from hooks.record import build_record
 from tests.conftest import fired, run, with_params
@@ -617,3 +617,46 @@ def test_myalgia_charted_since_the_first_dose_makes_the_unchanged_ck_count(kb, t
     raised CK counts as before; charted on the day of the first dose, it is as old as the baseline."""
     chart = _known_myositis_on_pembrolizumab(today, (-3, 480)).condition("Myalgia", onset=onset)
     assert bool(cohorts.ici_myositis(*record_and_context(kb, chart))) is reads_as_ici_myositis
+
+
+@pytest.mark.parametrize(("troponins", "reads_as_ici_myositis"), [
+    # (code, day, value, unit, upper limit); pembrolizumab from D-60
+    (((HS_TNI, -3, 180, "ng/L", 16),), True),  # none resulted before the first dose: new (review)
+    (((HS_TNI, -60, 5, "ng/L", 16), (HS_TNI, -3, 180, "ng/L", 16)), True),  # normal on the day of the first dose
+    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)), False),  # 1.07 x its raised baseline
+    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -3, 51, "ng/L", 14)), True),  # 1.21 x
+    (((TROPONIN_T, -300, 0.042, "ng/mL", 0.014), (TROPONIN_T, -3, 45, "ng/L", 14)), False),  # in ng/mL: 1.07 x
+    # fell to normal since the first dose and rose again: risen since, though not above the baseline's 1.2 x
+    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -40, 10, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)),
+     True),
+    # troponin I is read against its own baseline, not troponin T's
+    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14), (HS_TNI, -3, 30, "ng/L", 16)), True),
+])
+def test_a_troponin_new_since_the_first_ici_dose_is_not_set_aside_with_the_ck(kb, today, troponins,
+                                                                               reads_as_ici_myositis):
+    """Review (regression): the CK set aside as a myositis known before the ICI took a new troponin with it, and R31
+    went quiet. A troponin raised since the first dose is evidence of its own unless its last result before that
+    dose was raised too and it has not reached 1.2 x the lowest of its kind from there on."""
+    chart = _known_myositis_on_pembrolizumab(today, (-3, 480))
+    for code, day, value, unit, high in troponins:
+        chart.observation(code, day, value=value, unit=unit, high=high)
+    record, context = record_and_context(kb, chart)
+    reasons = cohorts.ici_myositis(record, context)
+    assert bool(reasons) is reads_as_ici_myositis
+    if reads_as_ici_myositis:
+        assert reasons[0].endswith(": a new troponin rise, with weakness or myalgia and CK 480 U/L on 2026-11-18 "
+                                   "(ULN 200), a CK unchanged since before the ICI")
+    else:
+        assert "; no new troponin rise either: troponin T (cardiac) 45 ng/L on 2026-11-18, raised, since the first " \
+               "ICI dose on 2026-09-22 (only 1.1 x " in cohorts.ici_myositis_set_aside(record, context)
+
+
+def test_the_troponin_rise_multiple_is_a_site_parameter(kb, today):
+    chart = _known_myositis_on_pembrolizumab(today, (-3, 480))
+    chart.observation(TROPONIN_T, -300, value=42, unit="ng/L", high=14)
+    chart.observation(TROPONIN_T, -3, value=45, unit="ng/L", high=14)
+    assert not cohorts.ici_myositis(*record_and_context(kb, chart))
+    site = with_params(kb, "ici-myositis", troponin_rise_over_pre_ici_baseline=1.05)
+    (reason,) = cohorts.ici_myositis(*record_and_context(site, chart))
+    assert "(1.1 x 42 ng/L on 2026-01-25, the lowest troponin T from the last before that dose on; a new rise is " \
+           "1.05 x): a new troponin rise" in reason

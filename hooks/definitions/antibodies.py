@@ -334,12 +334,13 @@ class PanelResult:
 
 @per_record
 def panel_results(record: PatientRecord) -> list[PanelResult]:
-    """The latest result in of each panel member on file, in the panel's order, then the whole panel's."""
+    """The latest result in of each panel member on file, in the panel's order, then the whole panel's. A member
+    named with its panel ('Anti-Jo-1 (myositis panel)') is that member's result, not the whole panel's."""
     latest: dict[str, Observation] = {}
     for observation in record.observations_in(PANEL_GROUP):  # oldest first: a later one replaces it
         if held(observation):
-            for match in observation.code.matches:
-                if match.group == PANEL_GROUP:
-                    latest[match.concept] = observation
+            named = {match.concept for match in observation.code.matches if match.group == PANEL_GROUP}
+            for concept in named - {WHOLE_PANEL} or named:
+                latest[concept] = observation
     return [PanelResult(name, latest[name], status(latest[name])) for name in (*PANEL_MEMBERS, WHOLE_PANEL)
             if name in latest]

@@ -503,11 +503,125 @@ def troponin_raised(observation: Observation, context: HookContext) -> bool | No
     return diagnosis.above_upper_limit(observation, diagnosis.TROPONIN_UNIT)
 
 
+TROPONINS = (("troponin_i", "troponin I"), ("troponin_t", "troponin T"))  # (group, name): I first, the heart's own
+
+
+def troponin_before_ici(record: PatientRecord, group: str) -> Observation | None:
+    """The troponin of ``group`` (troponin_i or troponin_t) last resulted on or before the first ICI dose (pre-dose
+    labs are drawn on its day): its own pre-ICI baseline. None with no ICI dose or none resulted by then."""
+    first = first_ici_dose(record)
+    return next((o for o in reversed(record.observations_in(group)) if first is not None and o.when is not None
+                 and o.when <= first and antibodies.held(o)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TroponinSinceIci:
+    """A troponin raised after the first ICI dose (``first_dose``): ``result``, named ``name`` (troponin I or T),
+    against its own pre-ICI baseline (``before``, :func:`troponin_before_ici`; None: none resulted by then), which
+    ``before_raised`` says was raised (None: not judged). A myositis known before the ICI can keep troponin T raised
+    (regenerating muscle): a raised baseline makes a raised troponin since no new rise until it reaches ``rise`` x
+    the lowest of its kind from that baseline on (``lowest``, ``times``; ``risen`` None: the values do not settle
+    it, or cannot be compared). Any other is new (:attr:`new`): R31 holds the ICI for any troponin rise."""
+
+    first_dose: date
+    name: str
+    result: Observation
+    before: Observation | None
+    before_raised: bool | None
+    lowest: Observation | None
+    times: ck.Span | None
+    rise: float
+
+    @property
+    def risen(self) -> bool | None:
+        return None if self.times is None else self.times.at_least(self.rise)
+
+    @property
+    def new(self) -> bool:
+        """Not known to be the raised troponin of a myositis known before the ICI: evidence of its own."""
+        return self.before_raised is not True or self.risen is not False
+
+    def describe(self) -> str:
+        """'hs-troponin I 180 ng/L on 2026-11-18, raised, since the first ICI dose on 2026-09-22 (no troponin I
+        resulted before it)', or against a raised baseline: '... (only 1.1 x 42 ng/L on 2026-01-25, the lowest
+        troponin T from the last before that dose on; a new rise is 1.2 x)'."""
+        head = f"{_raised_troponin(self.result)}, since the first ICI dose on {self.first_dose}"
+        if self.before is None:
+            return f"{head} (no {self.name} resulted before it)"
+        if self.before_raised is not True:
+            judged = "not raised" if self.before_raised is False else "not judged raised (no range or flag)"
+            return f"{head} ({self.name} before it: {self.before.shown_result} on {self.before.when}, {judged})"
+        if self.times is None or self.lowest is None:
+            return (f"{head} ({self.name} before it, raised too: {self.before.shown_result} on {self.before.when}, "
+                    "in a unit it cannot be compared with: it may be a new rise)")
+        said = {True: "", None: "may be ", False: "only "}[self.risen]
+        return (f"{head} ({said}{self.times:.1f} x {self.lowest.shown_result} on {self.lowest.when}, the lowest "
+                f"{self.name} from the last before that dose on; a new rise is {self.rise:g} x)")
+
+
+def troponins_since_ici(record: PatientRecord, context: HookContext, since: date) -> list[TroponinSinceIci]:
+    """Each troponin raised from ``since`` on and after the first ICI dose, troponin I first, against its own
+    pre-ICI baseline (:class:`TroponinSinceIci`); none with no ICI dose."""
+    first = first_ici_dose(record)
+    if first is None:
+        return []
+    rise = float(context.thresholds.of_rule(ICI_MYOSITIS)["troponin_rise_over_pre_ici_baseline"])
+    found = []
+    for group, name in TROPONINS:
+        before = troponin_before_ici(record, group)
+        before_raised = troponin_raised(before, context) if before is not None else None
+        after = [o for o in record.observations_in(group, since=first + timedelta(days=1)) if antibodies.held(o)]
+        for index, result in enumerate(after):
+            if result.when is None or result.when < since or not troponin_raised(result, context):
+                continue
+            lowest, times = (None, None) if before is None or before_raised is not True else \
+                _times_lowest(result, [before, *after[:index]])
+            found.append(TroponinSinceIci(first, name, result, before, before_raised, lowest, times, rise))
+    return found
+
+
+def _times_lowest(result: Observation, earlier: list[Observation]) -> tuple[Observation | None, ck.Span | None]:
+    """The lowest of ``earlier`` with a value, and how many times it ``result`` is (as :class:`PreIciCk` reads a CK
+    against the lowest before it); (None, None) when a value cannot be read in one unit, which leaves a rise open."""
+    measured: list[tuple[Observation, ck.Span]] = []
+    for observation in earlier:
+        if observation.reported_value is None:
+            continue  # a flag alone: no value to compare
+        span = _troponin_span(observation)
+        if span is None:
+            return None, None
+        measured.append((observation, span))
+    now = _troponin_span(result)
+    if now is None or not measured:
+        return None, None
+    lowest = min(measured, key=lambda pair: (pair[1].most, pair[1].least))[0]
+    return lowest, now.times(ck.Span.extreme((span for _, span in measured), highest=False))
+
+
+def _troponin_span(observation: Observation) -> ck.Span | None:
+    """What a troponin can be, in ng/mL (a result written as a bound is one: '>50,000 ng/L'); None with no value in
+    a known unit."""
+    from hooks.definitions import diagnosis  # here, not above: as troponin_raised
+    quantity = observation.reported_value
+    value = convert(quantity.value, quantity.unit, diagnosis.TROPONIN_UNIT) if quantity is not None else None
+    return None if quantity is None or value is None else ck.Span.written(value, quantity.comparator)
+
+
+def troponin_name(observation: Observation) -> str:
+    """The troponin's name as its value set has it ('troponin I (cardiac) high-sensitivity'), else its label."""
+    return (observation.code.concept_in("troponin_i") or observation.code.concept_in("troponin_t")
+            or observation.code.label)
+
+
+def _raised_troponin(observation: Observation) -> str:
+    return f"{troponin_name(observation)} {observation.shown_result} on {observation.when}, raised"
+
+
 @per_record
 def _ici_myositis(record: PatientRecord, context: HookContext) -> tuple[list[str], str | None]:
     """:func:`ici_myositis`'s reasons, and why a raised CK with weakness or myalgia was set aside (None: it was not):
-    the CK was already raised before the first ICI dose and has not risen since (:class:`PreIciCk`), and the weakness
-    or myalgia was charted before that dose too."""
+    the CK was already raised before the first ICI dose and has not risen since (:class:`PreIciCk`), the weakness
+    or myalgia was charted before that dose too, and no troponin raised since is new (:class:`TroponinSinceIci`)."""
     given = ici_exposure(record, context)
     if not given:
         return [], None
@@ -521,16 +635,20 @@ def _ici_myositis(record: PatientRecord, context: HookContext) -> tuple[list[str
     new_symptom = any(c.start is None or first_dose is None or c.start > first_dose for c in symptoms)
     baseline = pre_ici_ck(record, context) if symptoms and not new_symptom else None
     steady = baseline is not None and baseline.risen is False
+    # the CK set aside is the known myositis's; a troponin is read against its own pre-ICI baseline
+    troponins = troponins_since_ici(record, context, recent) if steady else []
+    new_troponin = next((t for t in troponins if t.new), None)
     if symptoms and not steady:
         reasons.append(f"{_raised_ck(high_ck[-1])} with weakness or myalgia")
     elif overlap:  # the symptoms make the overlap whatever the CK did before the ICI
-        troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)
-                     if troponin_raised(o, context)]
-        marker = (_raised_ck(high_ck[-1]) if high_ck else
-                  f"{troponins[-1].code.label} {troponins[-1].shown_result} on {troponins[-1].when}, raised"
-                  if troponins else None)
+        raised = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)
+                  if troponin_raised(o, context)]
+        marker = _raised_ck(high_ck[-1]) if high_ck else _raised_troponin(raised[-1]) if raised else None
         if marker:
             reasons.append(f"{marker} with {', '.join(overlap)}")
+    elif new_troponin is not None:  # evidence of its own: the spec holds the ICI for any troponin rise
+        reasons.append(f"{new_troponin.describe()}: a new troponin rise, with weakness or myalgia and "
+                       f"{_raised_ck(high_ck[-1])}, a CK unchanged since before the ICI")
     for condition in record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
         if not _is_myositis(condition):
             continue  # plain weakness or statin myalgia alone is not ICI myositis
@@ -540,8 +658,9 @@ def _ici_myositis(record: PatientRecord, context: HookContext) -> tuple[list[str
             break
     set_aside = (f"{_raised_ck(high_ck[-1])} with weakness or myalgia charted before the first ICI dose is no "
                  f"evidence of ICI myositis: the CK was already raised and has not risen to {baseline.rise:g} x its "
-                 f"pre-ICI baseline since (CK {baseline.describe()})" if steady and baseline is not None and not reasons
-                 else None)
+                 f"pre-ICI baseline since (CK {baseline.describe()})"
+                 + "".join(f"; no new troponin rise either: {t.describe()}" for t in troponins)
+                 if steady and baseline is not None and not reasons else None)
     return reasons, set_aside
 
 
@@ -551,15 +670,16 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     weakness and myasthenia of :data:`ICI_NEUROMUSCULAR_FEATURES`, and, with them or with myocarditis (the overlap
     that kills most often), a troponin raised within 30 d counts as well as a raised CK. A CK already raised before
     the first ICI dose that has not risen since (a myositis known before it: :class:`PreIciCk`) is no evidence with
-    weakness or myalgia charted before that dose; with a symptom charted since (or undated), and with the
-    overlap's symptoms, it still is. Empty list: not present."""
+    weakness or myalgia charted before that dose; with a symptom charted since (or undated), with the overlap's
+    symptoms, and beside a troponin raised since that is new (:class:`TroponinSinceIci`), it still is. Empty list:
+    not present."""
     return _ici_myositis(record, context)[0]
 
 
 def ici_myositis_set_aside(record: PatientRecord, context: HookContext) -> str | None:
     """Why a raised CK with weakness or myalgia in ICI context is not read as ICI myositis (None: it is, or there is
-    none): it was already raised before the first ICI dose and has not risen since. R31 says so rather than go
-    quiet without a word."""
+    none): it was already raised before the first ICI dose and has not risen since, and no troponin raised since is
+    new. R31 says so rather than go quiet without a word."""
     return _ici_myositis(record, context)[1]
 
 

@@ -36,6 +36,7 @@ RULE = Rule(
 ANTIBODIES = antibodies.ANTIBODIES
 PANEL = ("Myositis-specific and myositis-associated antibody panel (anti-synthetases incl. Jo-1, Mi-2, MDA5, "
          "TIF1-gamma, NXP2, SAE, PM/Scl, Ku, Ro52)")
+PANEL_MEMBERS_ORDERED = "Myositis-specific and myositis-associated antibodies"  # then the members ordered
 
 DETAIL = """\
 **Myositis antibodies {heading}.** {why}. **{undecided}.**{have}
@@ -116,10 +117,15 @@ class Panel:
         panel is one request (a line blot): its members are named in the note, not ordered one by one."""
         if not self.missing:
             return []
+        if not self.on_file:
+            return [Action("create", "Myositis antibody panel", resource=orders.service_request(
+                patient, orders.text_concept(PANEL)))]
+        # the order's text names only the antibodies ordered: a lab reading it would run the ones named
         note = (f"Results wanted: {', '.join(self.missing)}. Already resulted, not to repeat: "
-                f"{'; '.join(map(str, self.on_file))}." if self.on_file else None)
-        return [Action("create", "Myositis antibody panel" + (" (the antibodies not on file)" if note else ""),
-                       resource=orders.service_request(patient, orders.text_concept(PANEL), note=note))]
+                f"{'; '.join(map(str, self.on_file))}.")
+        return [Action("create", "Myositis antibody panel (the antibodies not on file)",
+                       resource=orders.service_request(patient, orders.text_concept(
+                           f"{PANEL_MEMBERS_ORDERED}: {', '.join(self.missing)}"), note=note))]
 
 
 def _suggestions(record: PatientRecord, context: HookContext, missing: list[str],
@@ -194,10 +200,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                    for g in ANTIBODIES if status[g] is not None)
     have += f" On file from the myositis panel: {'; '.join(map(str, panel.on_file))}." if panel.on_file else ""
     positive = " and ".join(r.name for r in panel.specific_positive)
+    # only the antibodies the card offers are called unlikely: one already positive is named as the chart has it
+    offered = [*missing, *unread]
+    imnm_positive = _names([g for g in ANTIBODIES if status[g] == "positive"])
+    question = "the IMNM subtype" if imnm_positive else "IMNM"
     specific = (f" {positive[0].upper()}{positive[1:]} is myositis-specific, and these antibodies are usually "
-                "mutually exclusive (Betteridge et al., J Autoimmun 2019): anti-HMGCR and anti-SRP are unlikely to be "
-                "positive, so they are offered, not pre-selected, for when IMNM is still in question (a necrotizing "
-                "biopsy, for instance)." if positive else "")
+                "mutually exclusive (Betteridge et al., J Autoimmun 2019)"
+                + (f", though {imnm_positive} is positive beside it on this chart" if imnm_positive else "")
+                + f": {_names(offered)} {'is' if len(offered) == 1 else 'are'} unlikely to be positive, so "
+                f"{'it is' if len(offered) == 1 else 'they are'} offered, not pre-selected, for when {question} is "
+                "still in question" + ("" if imnm_positive else " (a necrotizing biopsy, for instance)") + "."
+                if positive else "")
     statins = record.medications_in("statin", "red_yeast_rice")
     statin_text = (", ".join(f"{m.label} (from {m.start.isoformat() if m.start else 'undated'})" for m in statins)
                    if statins else "none on file, so ask")
@@ -207,8 +220,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     undecided = antibodies.serology(record).undecided or ""  # the same antibodies, each result quoted
     return Fired(
         severity="info",
-        summary=first_fitting([f"Myositis work-up: {found} ({positive} positive). Order them if IMNM is still in "
-                               "question", f"Myositis work-up: {found} ({positive} positive)"]) if positive else
+        summary=first_fitting([f"Myositis work-up: {found} ({positive} positive). Order "
+                               f"{'it' if len(offered) == 1 else 'them'} if {question} is still in question",
+                               f"Myositis work-up: {found} ({positive} positive)"]) if positive else
                 f"Myositis work-up: {found}. " + ("Order the myositis antibodies" if missing else
                                                   "Repeat by another method or at a reference lab"),
         detail=DETAIL.format(heading="incomplete" if missing else "not settled", why=why,

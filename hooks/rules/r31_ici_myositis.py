@@ -59,7 +59,8 @@ RULE = Rule(
                                           "the cap on a child's pulse.", at_most="ivmp-pulse-dose-cap.max_mg_day"),
         "pulse_on_file_days": Param(30, "days", "IV methylprednisolone at a pulse dose given this recently (or still "
                                                 "given) is named: no new pulse is offered, the oral follow-on is."),
-        # read by the cohort (cohorts.pre_ici_ck), as the suppression gate and R21 ask it too
+        # read by the cohort (cohorts.pre_ici_ck, cohorts.troponins_since_ici), as the suppression gate and R21 ask it
+        # too
         "ck_baseline_max_days_before_ici": Param(180, "days", "A CK known raised as the last one at most this long "
                                                               "before the first ICI dose (or on its day) is the "
                                                               "pre-ICI baseline of a myositis known before the ICI "
@@ -70,6 +71,17 @@ RULE = Rule(
                                                                   "about CK's 95% reference change (within-person CV "
                                                                   "about 19%, Nicholson, J Neurol Sci 1985) [verify] "
                                                                   "[sign-off].", at_least=1),
+        "troponin_rise_over_pre_ici_baseline": Param(1.2, "x baseline", "Beside that CK, a troponin (I or T) raised "
+                                                                        "since the first ICI dose is ICI-myositis "
+                                                                        "evidence of its own unless its last result "
+                                                                        "before that dose was raised too (troponin T "
+                                                                        "from regenerating muscle) and it has not "
+                                                                        "reached this multiple of the lowest of its "
+                                                                        "kind from there on: the Fourth Universal "
+                                                                        "Definition of Myocardial Infarction (2018) "
+                                                                        "reads a change of more than 20% over a "
+                                                                        "raised baseline as a rise [verify] "
+                                                                        "[sign-off].", at_least=1),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
     override_family="safety",
@@ -251,8 +263,7 @@ class Pulse:
 
 
 def _describe(observation: Observation, context: HookContext) -> str:
-    name = observation.code.concept_in("troponin_i") or observation.code.concept_in("troponin_t") or \
-        observation.code.label
+    name = cohorts.troponin_name(observation)
     raised = cohorts.troponin_raised(observation, context)
     if raised and observation.in_group("troponin_i"):  # with the limit or flag that shows it, or the fallback
         return f"{name} {diagnosis.raised_troponin_i(observation, context)} on {observation.when}, raised"
@@ -280,22 +291,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, Any] = {"ici": ", ".join(m.label for m in given) or None,
                              "ici_myositis": "; ".join(reasons) or None,
                              "draft_ici": ", ".join(d.label for d in drafts) or None}
-    known = cohorts.myositis_before_ici(record, context) if given else []
-    facts["myositis_before_ici"] = "; ".join(known) or None
     if not reasons:
         # a raised CK set aside is said, never dropped without a word: the card would be critical
         set_aside = cohorts.ici_myositis_set_aside(record, context)
         facts["ck_set_aside"] = set_aside
         if set_aside:
+            known = _myositis_before_ici(record, context, facts)
             return Quiet(f"no checkpoint-inhibitor myositis read: {set_aside}" + (
                 f"; myositis known before the ICI: {'; '.join(known)}" if known else "") + ". A CK since at the rise "
-                "multiple, a myositis diagnosed after the first dose, or myasthenic, bulbar or respiratory features "
-                "or myocarditis with a raised CK or troponin would still make it ICI myositis", facts)
+                "multiple, a troponin raised since that is new (or at its rise multiple over its own raised pre-ICI "
+                "result), a myositis diagnosed after the first dose, or myasthenic, bulbar or respiratory features or "
+                "myocarditis with a raised CK or troponin would still make it ICI myositis", facts)
         return Quiet("no checkpoint-inhibitor myositis (ICI context with CK > ULN and weakness/myalgia, a raised CK "
                      "or troponin with myasthenic, ocular, bulbar or respiratory features or myocarditis, or a "
                      "myositis starting after the first ICI dose)", facts)
     if context.hook == "order-sign" and not drafts:
         return Quiet("no ICI dose in the draft orders", facts)
+    known = _myositis_before_ici(record, context, facts)
 
     hours = p["cardiac_test_max_hours"]
     certain, possible = _days_within_hours(hours)
@@ -390,10 +402,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ici_way, by_hand = _ici_hold(drafts, on_chart, bool(heart), hold)
     plan += by_hand
     if tnt_only:
-        before = _troponin_t_before_ici(record, context)
+        # its own pre-ICI baseline, named where it was raised: a myositis known before the ICI may keep it so
+        before = cohorts.troponin_before_ici(record, "troponin_t")
+        raised_before = before is not None and cohorts.troponin_raised(before, context)
         plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle" + (f" (it was raised before the first ICI dose too: "
-                                                  f"{_describe(before, context)})" if before else "")
+                                                  f"{_describe(before, context)})" if before and raised_before else "")
                 + ": check hs-troponin I now and hold the ICI until it is known. " + plan)
     dose_text, glucocorticoid_ways = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
@@ -438,12 +452,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _troponin_t_before_ici(record: PatientRecord, context: HookContext) -> Observation | None:
-    """The last troponin T raised on or before the first ICI dose: a myositis known before the ICI may keep it
-    raised (from regenerating skeletal muscle), which the card names beside the one raised now."""
-    first = cohorts.first_ici_dose(record)
-    return next((o for o in reversed(record.observations_in("troponin_t")) if first is not None and o.when is not None
-                 and o.when <= first and cohorts.troponin_raised(o, context)), None)
+def _myositis_before_ici(record: PatientRecord, context: HookContext, facts: dict[str, Any]) -> list[str]:
+    """:func:`cohorts.myositis_before_ici`, recorded in ``facts``: read only where the card or the set-aside's reason
+    names it, not for every patient in ICI context."""
+    known = cohorts.myositis_before_ici(record, context)
+    facts["myositis_before_ici"] = "; ".join(known) or None
+    return known
 
 
 def _known_myositis(known: list[str]) -> str:

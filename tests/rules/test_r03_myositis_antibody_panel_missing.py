@@ -224,3 +224,34 @@ def test_a_whole_panel_on_file_is_not_ordered_again(kb, today):
     assert [a["description"] for a in first["actions"]] == ["anti-HMGCR antibody", "anti-SRP antibody"]
     assert "; the myositis antibody panel is on file." in card["detail"]
     assert explained(result, RULE)["facts"]["panel_missing"] is None
+
+
+def test_beside_a_positive_anti_hmgcr_only_the_antibodies_offered_are_called_unlikely(kb, today):
+    """Review: anti-HMGCR positive, anti-SRP never resulted and 'Anti-Jo-1 (myositis panel)' positive: the card
+    called anti-HMGCR "unlikely to be positive", against the chart, and read the member as the whole panel (the
+    rest of the panel went unordered)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-40).antibody("anti_hmgcr", "positive", day=-20)
+    chart.observation("Anti-Jo-1 (myositis panel)", -20, value_string="Positive")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == ("Myositis work-up: anti-SRP never resulted (anti-Jo-1 positive). Order it if the IMNM "
+                               "subtype is still in question")
+    assert ("Anti-Jo-1 is myositis-specific, and these antibodies are usually mutually exclusive (Betteridge et al., "
+            "J Autoimmun 2019), though anti-HMGCR is positive beside it on this chart: anti-SRP is unlikely to be "
+            "positive, so it is offered, not pre-selected, for when the IMNM subtype is still in question.") \
+        in card["detail"]
+    assert "anti-HMGCR and anti-SRP are unlikely" not in card["detail"]
+    assert "On file from the myositis panel: anti-Jo-1 positive (2026-11-01)." in card["detail"]
+    first = card["suggestions"][0]
+    assert first["label"] == "Order anti-SRP + myositis antibody panel" and first["isRecommended"] is False
+
+
+def test_the_panel_order_text_names_only_the_antibodies_ordered(kb, today):
+    """Review (JDM, anti-NXP2 positive): the order's text still listed NXP2, only its note said not to repeat it."""
+    card = fired(run(kb, jdm_anti_nxp2_positive(today).request("patient-view"), today))[RULE]
+    panel = next(a for a in card["suggestions"][0]["actions"] if a["description"].startswith("Myositis antibody"))
+    assert panel["resource"]["code"]["text"] == (
+        "Myositis-specific and myositis-associated antibodies: anti-Jo-1, anti-PL-7, anti-PL-12, anti-EJ, anti-OJ, "
+        "anti-Mi-2, anti-MDA5, anti-TIF1-gamma, anti-SAE, anti-PM/Scl, anti-Ku, anti-Ro52")
+    whole = fired(run(kb, Chart(today).condition(IMNM_SNOMED, onset=-20).request("patient-view"), today))[RULE]
+    assert "NXP2" in next(a for a in whole["suggestions"][0]["actions"]
+                          if a["description"] == "Myositis antibody panel")["resource"]["code"]["text"]

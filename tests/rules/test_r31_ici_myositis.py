@@ -1081,3 +1081,49 @@ def test_an_ici_myositis_with_no_myositis_before_the_ici_names_none(kb, today):
     card, explanation = _card(kb, on_pembrolizumab(today).weight(80), today)
     assert "known" not in card["summary"] and "Myositis known before" not in card["detail"]
     assert explanation["facts"]["myositis_before_ici"] is None and explanation["facts"]["ck_before_ici"] is None
+
+
+@pytest.mark.parametrize("hook", ["patient-view", "order-sign"])
+def test_a_new_troponin_i_in_a_known_imnm_whose_ck_has_not_risen_stops_the_ici(kb, today, hook):
+    """Review (regression from setting aside the pre-ICI CK): hs-troponin I 180 ng/L (ULN 16), none before
+    pembrolizumab, in anti-HMGCR IMNM with CK 470 -> 480: no card on either hook. The spec holds the ICI for any
+    troponin rise: the troponin is read against its own pre-ICI result, not set aside with the CK."""
+    chart = known_imnm_on_pembrolizumab(today, hs_troponin_i=180)
+    if hook == "order-sign":
+        chart.draft(PEMBROLIZUMAB, 200, "mg", route=ROUTE_IV, resource_id="next-pembro")
+    card, explanation = _card(kb, chart, today, hook)
+    assert card is not None and card["indicator"] == "critical"
+    assert card["summary"].endswith("myositis or flare of known IMNM (ungraded, heart involved): hold and "
+                                    "permanently stop the ICI")
+    assert explanation["facts"]["ici_myositis"] == (
+        "troponin I (cardiac) high-sensitivity 180 ng/L on 2026-11-18, raised, since the first ICI dose on "
+        "2026-09-22 (no troponin I resulted before it): a new troponin rise, with weakness or myalgia and CK 480 U/L "
+        "on 2026-11-18 (ULN 200), a CK unchanged since before the ICI")
+    stop = card["suggestions"][0]
+    assert stop["isRecommended"] is True and stop["label"].startswith("Permanently stop")
+    if hook == "order-sign":
+        assert "MedicationRequest/next-pembro" in deleted(stop)
+
+
+def test_the_set_aside_names_the_troponin_t_it_reads_as_the_known_myositis(kb, today):
+    """Troponin T 42 -> 45 ng/L since before pembrolizumab is no new rise (1.1 x, below 1.2 x): said, not dropped."""
+    quiet = explained(run(kb, known_imnm_on_pembrolizumab(today).request("patient-view"), today), RULE)
+    assert ("; no new troponin rise either: troponin T (cardiac) 45 ng/L on 2026-11-18, raised, since the first ICI "
+            "dose on 2026-09-22 (only 1.1 x 42 ng/L on 2026-01-25, the lowest troponin T from the last before that "
+            "dose on; a new rise is 1.2 x)") in quiet["reason"]
+
+
+def test_the_myositis_known_before_the_ici_is_read_only_where_it_is_said(kb, today, monkeypatch):
+    """Review (cost): R31 read cohorts.myositis_before_ici for every patient in ICI context, quiet or not. It is
+    read for the card and the set-aside's reason only."""
+    from hooks.definitions import cohorts
+    asked = []
+    real = cohorts.myositis_before_ici
+    monkeypatch.setattr(cohorts, "myositis_before_ici", lambda *args: asked.append(1) or real(*args))
+    no_myositis = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk")
+    for request in (no_myositis.request("patient-view"), on_pembrolizumab(today).request("order-sign")):
+        result = run(kb, request, today)
+        assert RULE not in fired(result) and "myositis_before_ici" not in explained(result, RULE)["facts"]
+    assert not asked
+    run(kb, known_imnm_on_pembrolizumab(today).request("patient-view"), today)
+    assert asked
