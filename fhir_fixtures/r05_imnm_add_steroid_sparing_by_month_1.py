@@ -11,12 +11,14 @@ from fhir_fixtures.builders import (
     METHOTREXATE_2_5,
     PREDNISONE_20,
     ROUTE_ORAL,
+    SNOMED,
     TMP_SMX_DS,
     Chart,
 )
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
 
 RULE = "imnm-add-steroid-sparing-by-month-1"
+ILD = (SNOMED, "233703007", "Interstitial lung disease (disorder)")
 
 
 def _chart(today: date, ttx: int, diagnosis: tuple[str, str, str] | str = IMNM_SNOMED,
@@ -141,3 +143,13 @@ def tmp_smx_treatment_course(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "warning"})
 def dysphagia(today: date) -> dict[str, Any]:
     return _chart(today, -45).condition(DYSPHAGIA, onset=-6).request("patient-view")
+
+
+@fixture("r05-fires-dysphagia-lung-disease-mycophenolate-suspension", hook="patient-view",
+         story="Prednisone 60 mg since D-45, no second agent, oropharyngeal dysphagia since D-6 and interstitial lung "
+               "disease: mycophenolate is pre-selected as its oral suspension (2.5 mL, once swallowing is safe or via "
+               "NG tube), not tablets; the subcutaneous methotrexate beside it brings folic acid once swallowing is "
+               "safe.",
+         fires={RULE}, indicators={RULE: "warning"})
+def dysphagia_lung_disease(today: date) -> dict[str, Any]:
+    return _chart(today, -45).condition(DYSPHAGIA, onset=-6).condition(ILD, onset=-100).request("patient-view")

@@ -6,7 +6,7 @@ contradictory advice (e.g. "add methotrexate" to a patient with necrotizing fasc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hooks.context import HookContext
@@ -85,3 +85,13 @@ def suppressed(record: PatientRecord, context: HookContext) -> dict[str, str]:
             for rule_id in gate.suppresses:
                 out.setdefault(rule_id, f"suppressed by {gate.name}: {'; '.join(reasons)}")
     return out
+
+
+def engine_runs(record: PatientRecord, context: HookContext, rule_id: str, hooks: Iterable[str],
+                needs: Iterable[str]) -> bool:
+    """Whether the engine evaluates the rule in this call, as ``engine.evaluate`` decides it: the hook is one it
+    listens to, no gate holds it (:func:`suppressed`), and none of the prefetch it needs is unavailable. A definition
+    that tells one rule whether another's card is in this response asks this before that rule's own decision (a
+    non-critical card snoozed after the rules run is not known here)."""
+    return (context.hook in hooks and rule_id not in suppressed(record, context)
+            and not any(key in record.unavailable for key in needs))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ICD10, METHOTREXATE_2_5, ROUTE_SC, Chart
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, ROUTE_SC, Chart
 from fhir_fixtures.r09_mtx_weekly_dose_range import MTX_INJECTABLE
 from hooks.definitions import routes
 from hooks.definitions.routes import V3_ROUTE
 from hooks.record import SNOMED, Coding, Concept
+from tests.conftest import fired, run
 from tests.definitions_support import record_and_context
 
 
@@ -55,3 +56,18 @@ def test_the_swallow_is_impaired_by_active_dysphagia_on_file(kb, today, conditio
     before they offer a tablet: active dysphagia on the problem list; a resolved one no longer stops a tablet."""
     record, _ = record_and_context(kb, Chart(today).condition(condition, status=status), "patient-view")
     assert bool(routes.swallowing_impaired(record)) is impaired
+
+
+def test_r05_r24_and_r25_ask_the_swallow_through_this_one_question(kb, today, monkeypatch):
+    """R25 read dysphagia off the problem list itself (review 425 #5) while this docstring said it asked here. With
+    the question answered 'impaired' for a chart with no dysphagia, each of the three offers no tablet: R05
+    subcutaneous methotrexate, R24 the TMP/SMX suspension, R25 zoledronic acid IV."""
+    chart = Chart(today, age=58).condition(IMNM_SNOMED, onset=-60).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-45)
+    monkeypatch.setattr(routes, "swallowing_impaired", lambda record: record.conditions_in("imnm"))
+    cards = fired(run(kb, chart.request("patient-view"), today))
+    assert cards["imnm-add-steroid-sparing-by-month-1"]["suggestions"][0]["label"].startswith(
+        "Methotrexate 15 mg SC once weekly")
+    assert cards["pjp-prophylaxis-missing"]["suggestions"][0]["label"].startswith(
+        "TMP/SMX 80/400 mg (10 mL oral suspension)")
+    assert cards["giop-bone-protection"]["suggestions"][-1]["label"] == "Zoledronic acid 5 mg IV yearly"

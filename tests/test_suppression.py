@@ -18,6 +18,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from hooks import engine, suppression
+from hooks.definitions import cardiac_screen, ibm, severe_disease, steroid_sparing
 from tests.conftest import explained, fired, run
 from tests.definitions_support import record_and_context
 
@@ -208,3 +209,33 @@ def test_an_nsti_marker_that_cannot_be_read_never_holds_back_r19s_critical_card(
     assert card["indicator"] == "critical"
     assert "**A necrotizing soft-tissue infection is not ruled out:** Necrotizing myositis with infection markers" \
         in card["detail"]
+
+
+# --- whether another rule's card is in this response (suppression.engine_runs) ----------------------------------
+
+
+@pytest.mark.parametrize("unavailable", [(), ("procedures",), ("medications",)])
+def test_engine_runs_says_of_every_rule_what_the_engine_does(kb, today, unavailable):
+    """The definitions that read another rule's decision (steroid_sparing.on_card, ibm.advised_to_stop,
+    severe_disease.card_shows, cardiac_screen.tests_offered) each copied the engine's gating, and advised_to_stop
+    left out the gates (review 425 #4). Asked of every rule in every fixture, with prefetch missing or not, the one
+    helper they share says 'evaluated' exactly where the engine evaluates the rule: its hook, not suppressed, its
+    prefetch there."""
+    for name, fixture in sorted(fhir_fixtures.all_fixtures().items()):
+        request = fixture.request(today)
+        entries = {e["rule"]: e for e in run(kb, request, today, unavailable=unavailable).explanation}
+        record, context = engine.prepare(kb, request["hook"], request["context"], request["prefetch"], today=today,
+                                         unavailable=unavailable)
+        for rule in (loaded.rule for loaded in kb.rules):
+            entry = entries.get(rule.id)
+            evaluated = entry is not None and entry["status"] != "suppressed" and not str(
+                entry.get("reason")).startswith("prefetch data unavailable")
+            assert suppression.engine_runs(record, context, rule.id, rule.hooks, rule.needs) is evaluated, (
+                name, rule.id)
+
+
+@pytest.mark.parametrize("definition", [steroid_sparing, ibm, severe_disease, cardiac_screen])
+def test_a_definition_that_says_whether_a_card_shows_gates_it_as_its_rule_is_gated(kb, definition):
+    """Each asks engine_runs with its rule's id, hooks and needs, and the rule is built from the same constants."""
+    rule = next(loaded.rule for loaded in kb.rules if loaded.rule.id == definition.RULE_ID)
+    assert (rule.hooks, rule.needs) == (definition.HOOKS, definition.NEEDS)

@@ -16,10 +16,11 @@ from types import MappingProxyType
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, lab_orders, severe_disease
 from hooks.record import Observation, PatientRecord, per_record
-from hooks.rule import NotEvaluable, Quiet
-from hooks.suppression import suppressed
+from hooks.rule import HookName, NotEvaluable, Quiet
+from hooks.suppression import engine_runs
 
 RULE_ID = "srp-cardiac-evaluation"
+HOOKS: tuple[HookName, ...] = ("patient-view",)  # R20's: its card is in no other hook's response
 # what R20 reads (the rule's ``needs``): without one of these the engine does not evaluate it
 NEEDS = ("patient", "conditions", "observations", "medications", "procedures")
 
@@ -105,12 +106,6 @@ def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -
                   raised)
 
 
-def _held_back(record: PatientRecord, context: HookContext, rule_id: str, needs: tuple[str, ...]) -> bool:
-    """Whether the engine leaves a rule's card out of this response whatever the rule finds: a gate holds it, or
-    prefetch it needs is missing."""
-    return rule_id in suppressed(record, context) or any(key in record.unavailable for key in needs)
-
-
 def as_ordered_by_severe_card(names: list[str]) -> str:
     """The tests of R19's work-up with the priority its card orders them at: 'a, b stat and c urgently'."""
     by_priority: dict[str, list[str]] = {}
@@ -123,12 +118,12 @@ def as_ordered_by_severe_card(names: list[str]) -> str:
 @per_record
 def tests_offered(record: PatientRecord, context: HookContext) -> Mapping[str, str]:
     """The cardiac screen's tests a card of this response orders, and which card: R19's work-up when its card
-    shows, else R20's own missing tests when its card shows (as the engine decides it: no gate holds it, its prefetch
-    is all there, and it fires). R20 leaves R19's to R19 (its critical card, never snoozed); R04 names the card
+    shows, else R20's own missing tests when its card shows (the engine evaluates R20: ``suppression.engine_runs``,
+    and it fires). R20 leaves R19's to R19 (its critical card, never snoozed); R04 names the card
     beside its own unselected tests."""
     if severe_disease.card_shows(record, context):  # its card, with its cardiac work-up, is in this response
         return MappingProxyType(dict.fromkeys(SEVERE_WORKUP, SEVERE_CARD))
-    screen = None if _held_back(record, context, RULE_ID, NEEDS) else due(record, context, {})
+    screen = due(record, context, {}) if engine_runs(record, context, RULE_ID, HOOKS, NEEDS) else None
     if not isinstance(screen, Screen):
         return MappingProxyType({})
     return MappingProxyType(dict.fromkeys(screen.missing, THIS_CARD))

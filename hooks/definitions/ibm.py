@@ -14,8 +14,11 @@ from hooks.definitions import cohorts, diagnosis, weight
 from hooks.definitions.courses import given_since
 from hooks.definitions.treatment_duration import ivig_cycle, stated_interval
 from hooks.record import Concept, Condition, MedicationOrder, PatientRecord, per_record
+from hooks.rule import HookName
+from hooks.suppression import engine_runs
 
 RULE_ID = "ibm-immunosuppression-futile"
+HOOKS: tuple[HookName, ...] = ("patient-view", "order-sign")
 # what R02 reads (the rule's ``needs``): without one of these the engine does not evaluate it
 NEEDS = ("patient", "conditions", "observations", "medications")
 
@@ -96,7 +99,13 @@ class Assessment:
 
 @per_record
 def assess(record: PatientRecord, context: HookContext) -> Assessment:
-    """R02's reading of the chart (or the drafts), made once per call."""
+    """R02's reading of the chart (or the drafts), made once per call. Without inclusion body myositis on file the
+    orders are not read: nothing is objected to."""
+    ibm = tuple(cohorts.ibm_diagnosed(record))
+    others = tuple(record.conditions_in(*OTHER_INDICATIONS, active_only=True))
+    overlap = tuple(cohorts.overlap_myositis(record))
+    if not ibm:
+        return Assessment(ibm, others, overlap, (), (), (), (), None)
     candidates = (context.draft_orders if context.hook == "order-sign"
                   else [*record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True),
                         *_between_doses(record, context)])
@@ -121,16 +130,15 @@ def assess(record: PatientRecord, context: HookContext) -> Assessment:
             replacement.append(f"{f}: {igg}")
         else:
             flagged.append(f)
-    return Assessment(tuple(cohorts.ibm_diagnosed(record)),
-                      tuple(record.conditions_in(*OTHER_INDICATIONS, active_only=True)),
-                      tuple(cohorts.overlap_myositis(record)), tuple(found), tuple(flagged), tuple(named),
-                      tuple(replacement), day.cover_named())
+    return Assessment(ibm, others, overlap, tuple(found), tuple(flagged), tuple(named), tuple(replacement),
+                      day.cover_named())
 
 
 def advised_to_stop(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
-    """The chart's current orders that R02's card in this response advises stopping (a glucocorticoid: tapering), as
-    the engine decides it: at patient-view, its prefetch all there, the card firing (:attr:`Assessment.objects`)."""
-    if context.hook != "patient-view" or any(key in record.unavailable for key in NEEDS):
+    """The chart's current orders that R02's card in this response advises stopping (a glucocorticoid: tapering): at
+    patient-view (at order-sign it objects to the drafts), the engine evaluating R02 (``suppression.engine_runs``),
+    the card firing (:attr:`Assessment.objects`)."""
+    if context.hook != "patient-view" or not engine_runs(record, context, RULE_ID, HOOKS, NEEDS):
         return []
     found = assess(record, context)
     return [f.order for f in found.flagged if f.order.current_on(record.today)] if found.objects else []

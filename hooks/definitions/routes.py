@@ -116,11 +116,15 @@ def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
 
 
 # How a suggested oral order is given while the swallow is impaired: the patient may be nil by mouth until a swallow
-# assessment (R19), so a liquid goes by mouth only once that is safe, else down a nasogastric tube
-ONCE_SWALLOWING_IS_SAFE = "by mouth once swallowing is safe (or via NG tube)"
+# assessment (R19), so a liquid goes by mouth only once that is safe, else down a nasogastric tube; a drug with an IV
+# form (R19's glucocorticoid after the pulses) may be given as that instead
+_ONCE_SWALLOWING_IS_SAFE = "by mouth once swallowing is safe (or via {})"
+ONCE_SWALLOWING_IS_SAFE = _ONCE_SWALLOWING_IS_SAFE.format("NG tube")
+ONCE_SWALLOWING_IS_SAFE_OR_IV = _ONCE_SWALLOWING_IS_SAFE.format("NG tube / IV equivalent")
 
 
 def swallowing_impaired(record: PatientRecord) -> list[Condition]:
     """Active dysphagia on the problem list: no tablet to be swallowed is suggested. R25 gives zoledronic acid IV
-    instead of alendronate for it, R05 methotrexate subcutaneously, R24 TMP/SMX as the oral suspension."""
+    instead of alendronate for it, R05 methotrexate subcutaneously and mycophenolate as the oral suspension (folic
+    acid once swallowing is safe), R24 TMP/SMX as the oral suspension."""
     return record.conditions_in("dysphagia", active_only=True)

@@ -31,7 +31,7 @@ from hooks.record import (
     unread_newer,
 )
 from hooks.rule import HookName, NotEvaluable, Quiet
-from hooks.suppression import suppressed
+from hooks.suppression import engine_runs
 from hooks.units import convert
 
 RULE_ID = "imnm-severe-disease-urgent"
@@ -374,8 +374,7 @@ def needs_urgent_treatment(record: PatientRecord, context: HookContext) -> bool:
 
 
 def card_shows(record: PatientRecord, context: HookContext) -> bool:
-    """Whether R19's card is in this response, as the engine decides it: the hook is one it listens to, no gate holds
-    it, its prefetch is all there (its critical card is never snoozed), and it fires (:func:`assess`). Its card then
-    starts the IV pulse and IVIG now: R15 offers no IVIG course of its own beside it, R21 no routine recheck."""
-    return (context.hook in HOOKS and RULE_ID not in suppressed(record, context)
-            and not any(key in record.unavailable for key in NEEDS) and needs_urgent_treatment(record, context))
+    """Whether R19's card is in this response: the engine evaluates R19 (``suppression.engine_runs``; its critical
+    card is never snoozed) and it fires (:func:`assess`). Its card then starts the IV pulse and IVIG now: R15 offers
+    no IVIG course of its own beside it, R21 no routine recheck."""
+    return engine_runs(record, context, RULE_ID, HOOKS, NEEDS) and needs_urgent_treatment(record, context)

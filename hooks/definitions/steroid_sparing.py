@@ -30,7 +30,7 @@ from hooks.definitions.trimethoprim import TmpDose
 from hooks.definitions.weight import dosing_bsa
 from hooks.record import Condition, MedicationOrder, PatientRecord, per_record
 from hooks.rule import HookName, NotEvaluable, Quiet
-from hooks.suppression import suppressed
+from hooks.suppression import engine_runs
 
 RULE_ID = "imnm-add-steroid-sparing-by-month-1"
 HOOKS: tuple[HookName, ...] = ("patient-view",)  # R05's: its card is in no other hook's response
@@ -153,11 +153,10 @@ def assess(record: PatientRecord, context: HookContext) -> Due | Quiet | NotEval
 
 
 def on_card(record: PatientRecord, context: HookContext) -> Due | None:
-    """R05's finding when its card is in this response, as the engine decides it: the hook is one it listens to, no
-    gate holds it, its prefetch is all there, and :func:`assess` finds it due; else None. A card snoozed after the
-    rules run is not known here: a reader errs towards what goes with methotrexate (R24: the blood counts)."""
-    if (context.hook not in HOOKS or RULE_ID in suppressed(record, context)
-            or any(key in record.unavailable for key in NEEDS)):
+    """R05's finding when its card is in this response: the engine evaluates R05 (``suppression.engine_runs``) and
+    :func:`assess` finds it due; else None. A card snoozed after the rules run is not known here: a reader errs
+    towards what goes with methotrexate (R24: the blood counts)."""
+    if not engine_runs(record, context, RULE_ID, HOOKS, NEEDS):
         return None
     due = assess(record, context)
     return due if isinstance(due, Due) else None

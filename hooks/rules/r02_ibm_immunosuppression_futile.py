@@ -17,10 +17,11 @@ from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
 
 RULE = Rule(
-    id="ibm-immunosuppression-futile",
+    id=futility.RULE_ID,  # with its hooks and needs, as R24 reads R02's decision (ibm.advised_to_stop)
     number=2,
     title="Immunosuppression futile in inclusion body myositis",
-    hooks=("patient-view", "order-sign"),
+    hooks=futility.HOOKS,
+    needs=futility.NEEDS,
     severities=("warning",),
     summary="Glucocorticoid >=7.5 mg PEQ/day, MTX, AZA, MMF, rituximab, IVIG, tacrolimus or cyclosporine ordered "
             "or active for inclusion body myositis with no other condition that needs immunosuppression.",

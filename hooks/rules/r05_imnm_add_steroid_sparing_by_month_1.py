@@ -19,12 +19,17 @@ from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_0
 
 PJP_RULE = "pjp-prophylaxis-missing"  # whose min_peq_mg says when TMP/SMX prophylaxis is due (R24)
 ADULT_MTX_MG = 15.0  # an adult's starting dose, weekly, by mouth or (the swallow impaired) subcutaneously
+# mycophenolate mofetil 500 mg as a tablet, or with the swallow impaired as 2.5 mL of the oral suspension (RxNorm, in
+# the mycophenolate value set), which may go down a nasogastric tube
+MMF_TABLET = "mycophenolate mofetil 500 MG Oral Tablet"
+MMF_SUSPENSION = "mycophenolate mofetil 200 MG/ML Oral Suspension"
 
 RULE = Rule(
-    id="imnm-add-steroid-sparing-by-month-1",
+    id=steroid_sparing.RULE_ID,  # with its hooks and needs, as R24 reads R05's decision (steroid_sparing.on_card)
     number=5,
     title="Add a steroid-sparing agent by month 1 in IMNM",
-    hooks=("patient-view",),
+    hooks=steroid_sparing.HOOKS,
+    needs=steroid_sparing.NEEDS,
     severities=("warning",),
     also_reads=("immunizations",),
     summary="IMNM on glucocorticoid alone 30 days or more after treatment start, with no steroid-sparing agent "
@@ -121,26 +126,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         notes.append("No PJP prophylaxis is on file at this glucocorticoid dose (see R24). If TMP/SMX is started with "
                      "methotrexate: " + trimethoprim.PROPHYLACTIC_WITH_METHOTREXATE)
     swallowing = routes.swallowing_impaired(record)
-    if swallowing and not child:  # a child's methotrexate is subcutaneous already
-        notes.append(f"{swallowing[0].code.label} on file: methotrexate is offered **subcutaneously** (the same "
-                     "weekly dose), not as tablets; mycophenolate, if chosen instead, as its oral suspension; folic "
-                     f"acid {routes.ONCE_SWALLOWING_IS_SAFE}.")
+    if swallowing and not child:  # a child's methotrexate is subcutaneous already, and no mycophenolate is ordered
+        offered = ["methotrexate is offered **subcutaneously** (the same weekly dose), not as tablets, its folic acid "
+                   "once swallowing is safe"] if due.methotrexate_offered else []
+        notes.append(f"{swallowing[0].code.label} on file: " + "; ".join(
+            [*offered, "mycophenolate is offered as its **oral suspension** (500 mg = 2.5 mL of 200 mg/mL)"]) + ".")
     code, weekday = _weekday(record.today)
     facts.update(methotrexate_day=weekday, methotrexate_route="sc" if swallowing or child else "oral")
 
     patient = context.patient_id
     methotrexate = _methotrexate(record, context, params, due, bool(swallowing), code, weekday, facts, notes)
-    mmf = orders.medication_request(
-        patient, orders.concept(context.valuesets, "mycophenolate", "mycophenolate mofetil 500 MG Oral Tablet"),
-        500, "mg", text="Mycophenolate mofetil 500 mg by mouth twice daily; titrate to 1,000-1,500 mg twice daily",
-        frequency=2)
     tpmt = orders.service_request(
         patient, orders.text_concept("TPMT activity (or TPMT genotype) and NUDT15 genotype before azathioprine"))
     mtx_choice = None if methotrexate is None or not due.methotrexate_offered else Suggestion(
         methotrexate[0], methotrexate[1], is_recommended=due.methotrexate_pre_selected)
-    mmf_choice = None if child else Suggestion(  # no adult mycophenolate dose for a child
-        "Mycophenolate mofetil 500 mg twice daily", [Action("create", "Mycophenolate mofetil 500 mg PO BID",
-                                                            resource=mmf)], is_recommended=due.prefer_mycophenolate)
+    mmf_choice = None if child else _mycophenolate(  # no adult mycophenolate dose for a child
+        context, bool(swallowing), due.prefer_mycophenolate)
     aza_choice = Suggestion("Test TPMT/NUDT15 before azathioprine",
                             [Action("create", "TPMT and NUDT15 testing", resource=tpmt)])
     ranked = ([mmf_choice, mtx_choice, aza_choice] if due.prefer_mycophenolate
@@ -184,6 +185,22 @@ def _tmp_course_to_wait_for(record: PatientRecord, order: MedicationOrder, dose:
             f"course is over**, or choose another agent now; it is not pre-selected.")
 
 
+def _mycophenolate(context: HookContext, swallowing_impaired: bool, pre_selected: bool) -> Suggestion:
+    """Mycophenolate mofetil 500 mg twice daily: tablets, or with the swallow impaired the oral suspension, given once
+    swallowing is safe or down a nasogastric tube."""
+    if swallowing_impaired:
+        product, form = MMF_SUSPENSION, " (2.5 mL oral suspension)"
+        given = f"(2.5 mL of the 200 mg/mL oral suspension) twice daily, {routes.ONCE_SWALLOWING_IS_SAFE}"
+    else:
+        product, form, given = MMF_TABLET, "", "by mouth twice daily"
+    order = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "mycophenolate", product), 500, "mg",
+        text=f"Mycophenolate mofetil 500 mg {given}; titrate to 1,000-1,500 mg twice daily", frequency=2)
+    return Suggestion(f"Mycophenolate mofetil 500 mg{form} twice daily",
+                      [Action("create", f"Mycophenolate mofetil 500 mg{form or ' PO'} BID", resource=order)],
+                      is_recommended=pre_selected)
+
+
 def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[str, float], due: steroid_sparing.Due,
                   subcutaneous: bool, day_code: str, weekday: str, facts: dict[str, object], notes: list[str]
                   ) -> tuple[str, list[Action]] | None:
@@ -191,7 +208,10 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
     subcutaneously (the same dose, a prefilled syringe) when ``subcutaneous`` (the swallow is impaired); for a child,
     15 mg/m2 SC by body-surface area (SHARE), as R32 suggests it, or nothing without a current weight or height.
     Adult fixed doses are not for children: 15 mg is 25 mg/m2 at 0.6 m2."""
-    folic_text = (f"Folic acid 1 mg once daily (with weekly methotrexate), {routes.ONCE_SWALLOWING_IS_SAFE}"
+    # with the swallow impaired, folic acid (a 1 mg tablet, by name: no form of it has a sourced code) waits until
+    # swallowing is safe, or goes crushed down a nasogastric tube; the weekly methotrexate is not held for it
+    folic_text = (f"Folic acid 1 mg once daily (with weekly methotrexate), {routes.ONCE_SWALLOWING_IS_SAFE}, the "
+                  "tablet crushed for the tube; it may start after the first methotrexate doses"
                   if subcutaneous else "Folic acid 1 mg by mouth once daily (with weekly methotrexate)")
     if due.child:
         bsa = due.bsa_m2
@@ -224,7 +244,8 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
     folic = orders.medication_request(
         context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg", text=folic_text)
     short = f"Methotrexate {dose:g} mg {'SC' if due.child or subcutaneous else 'PO'} once weekly"
-    folic_short = "Folic acid 1 mg daily" if subcutaneous else "Folic acid 1 mg PO daily"
-    return (f"{short} ({weekday}) + folic acid 1 mg daily",
+    once_safe = " once swallowing is safe" if subcutaneous else ""
+    folic_short = f"Folic acid 1 mg {'daily' if subcutaneous else 'PO daily'}{once_safe}"
+    return (f"{short} ({weekday}) + folic acid 1 mg daily{once_safe}",
             [Action("create", f"{short} on {weekday}s", resource=order),
              Action("create", folic_short, resource=folic)])

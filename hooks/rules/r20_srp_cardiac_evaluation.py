@@ -6,6 +6,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, diagnosis
 from hooks.definitions.cardiac_screen import (
+    HOOKS,
     NEEDS,
     ORDERS,
     RULE_ID,
@@ -23,7 +24,7 @@ RULE = Rule(
     id=RULE_ID,
     number=20,
     title="Anti-SRP: cardiac evaluation",
-    hooks=("patient-view",),
+    hooks=HOOKS,
     severities=("warning",),
     summary="Anti-SRP positive with no ECG and no troponin in 12 months, or no echocardiogram or cardiac MRI "
             "ever, or a troponin I above its upper limit in 12 months and no cardiac MRI since.",

@@ -11,7 +11,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import bone, cohorts, renal, steroids
+from hooks.definitions import bone, cohorts, renal, routes, steroids
 from hooks.definitions.courses import ended_early_list
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -136,7 +136,7 @@ def _drug_choice(record: PatientRecord, context: HookContext, params: Mapping[st
     water, the patient upright for 30 minutes) with the eGFR not ruling it out makes it zoledronic acid IV. No eGFR on
     file leaves the choice as it is: each order says to check the eGFR first."""
     kidney = renal.below_limit(record, context, params["bisphosphonate_egfr_min"])
-    dysphagia = record.conditions_in("dysphagia", active_only=True)
+    dysphagia = routes.swallowing_impaired(record)
     swallowing = (f"{dysphagia[0].code.label} on file: alendronate must be swallowed with a full glass of water and "
                   "the patient stay upright for 30 minutes") if dysphagia else ""
     if kidney.may_be_below:

@@ -21,6 +21,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r02_ibm_immunosuppression_futile import COPD_EXACERBATION_ICD
+from hooks.definitions import diagnosis
 from tests.conftest import explained, fired, run
 
 RULE = "ibm-immunosuppression-futile"
@@ -375,3 +376,17 @@ def test_r02_beside_a_drug_to_stop_the_trial_may_still_be_kept(kb, today):
     assert [(s["label"], s.get("isRecommended", False)) for s in card["suggestions"]] == [
         ("Stop the immunosuppressive order, taper the glucocorticoid; rehabilitation, swallow and falls work-up", True),
         ("Rehabilitation, swallow and falls work-up (keep the order: specialist-directed trial)", False)]
+
+
+def test_r02_reads_no_order_without_inclusion_body_myositis(kb, today, monkeypatch):
+    """Cost (review 425 #8): ibm.assess read every immunosuppressive order, the dosing weight and the glucocorticoid
+    day before looking for IBM, on every chart (R24 asks it too). Without IBM on file it now stops there: R02 is
+    quiet with the orders unread."""
+    def unread(*_: object, **__: object) -> None:
+        raise AssertionError("orders read without IBM on file")
+
+    monkeypatch.setattr(diagnosis, "immunosuppressive_orders", unread)
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-100).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-60)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-fired" and entry["reason"] == "no active inclusion body myositis"

@@ -611,3 +611,47 @@ def test_r05_with_dysphagia_methotrexate_is_subcutaneous_at_the_same_weekly_dose
     resolved = _chart(today).condition(DYSPHAGIA, onset=-60, status="resolved")
     tablets = _methotrexate(fired(run(kb, resolved.request("patient-view"), today))[RULE])["actions"][0]["resource"]
     assert tablets["medicationCodeableConcept"]["coding"][0]["code"] == "105585"
+
+
+def _medication_orders(card) -> list[tuple[dict, dict]]:
+    """Each suggested MedicationRequest with the suggestion that orders it."""
+    return [(s, a["resource"]) for s in card["suggestions"] for a in s["actions"]
+            if a["resource"]["resourceType"] == "MedicationRequest"]
+
+
+@pytest.mark.parametrize("also", [None, "lung disease", "eGFR 25"])
+def test_r05_with_dysphagia_every_order_offered_can_be_taken(kb, today, also):
+    """Dysphagia with interstitial lung disease, or with an eGFR of 25 (review 424 #5, 425 #2): R05 pre-selected
+    mycophenolate mofetil 500 mg tablets "by mouth" while its note promised the oral suspension, and its folic acid
+    was a tablet to start today. With routes.swallowing_impaired, nothing it offers is a tablet to swallow now:
+    mycophenolate is the 200 mg/mL oral suspension (RxNorm 311880, 2.5 mL), given once swallowing is safe or via NG
+    tube; folic acid waits until swallowing is safe (or goes crushed down the tube). The note names methotrexate only
+    where it is offered."""
+    chart = _chart(today).condition(DYSPHAGIA, onset=-6)
+    if also == "lung disease":
+        chart.condition(ILD, onset=-100)
+    elif also == "eGFR 25":
+        chart.lab(EGFR, 25, "mL/min/{1.73_m2}", day=-3)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    for suggestion, order in _medication_orders(card):
+        taken = order["dosageInstruction"][0]["text"]
+        if "by mouth" in taken or "Tablet" in order["medicationCodeableConcept"]["text"]:
+            assert "by mouth once swallowing is safe (or via NG tube)" in taken, suggestion["label"]
+    mmf = next(s for s in card["suggestions"] if s["label"].startswith("Mycophenolate"))
+    order = mmf["actions"][0]["resource"]
+    assert mmf["isRecommended"] is (also is not None)
+    assert mmf["label"] == "Mycophenolate mofetil 500 mg (2.5 mL oral suspension) twice daily"
+    assert order["medicationCodeableConcept"]["coding"][0]["code"] == "311880"
+    assert order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
+    assert order["dosageInstruction"][0]["text"].startswith(
+        "Mycophenolate mofetil 500 mg (2.5 mL of the 200 mg/mL oral suspension) twice daily, by mouth once swallowing "
+        "is safe (or via NG tube)")
+    detail = " ".join(card["detail"].split())
+    assert "mycophenolate is offered as its **oral suspension** (500 mg = 2.5 mL of 200 mg/mL)" in detail
+    assert ("methotrexate is offered **subcutaneously**" in detail) is (also != "eGFR 25")
+    if also != "eGFR 25":
+        mtx = _methotrexate(card)
+        folic = mtx["actions"][1]
+        assert mtx["label"].endswith("+ folic acid 1 mg daily once swallowing is safe")
+        assert folic["description"] == "Folic acid 1 mg daily once swallowing is safe"
+        assert "the tablet crushed for the tube" in folic["resource"]["dosageInstruction"][0]["text"]

@@ -27,6 +27,7 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
+from hooks import suppression
 from tests.conftest import UNREADABLE_PREDNISONE_DOSES, explained, fired, make_dose_unreadable, run, with_params
 
 RULE = "pjp-prophylaxis-missing"
@@ -653,3 +654,20 @@ def test_methotrexate_that_r02_advises_stopping_is_not_monitored_as_if_it_went_o
     card = fired(result)[RULE]
     assert _cbc_ordered(card) and "**Methotrexate is active** (" in card["detail"]
     assert "R02" not in card["detail"]
+
+
+def test_methotrexate_is_read_as_stopped_only_where_r02s_card_can_show(kb, today, monkeypatch):
+    """ibm.advised_to_stop asked for R02's hook and prefetch but not the suppression gates (review 425 #4): a gate
+    holding R02 back would leave this card saying that R02 advises stopping the methotrexate, with no CBC, and no
+    R02 card in the response. Asked through suppression.engine_runs, R02 held back leaves the methotrexate going on:
+    the CBC is ordered beside the TMP/SMX."""
+    chart = _chart(today, dose=30, imnm=False).condition(IBM_ICD, onset=-900)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk", day_of_week=["wed"])
+    holds_r02 = suppression.Gate("test-gate", frozenset({"ibm-immunosuppression-futile"}),
+                                 lambda record, context: ["a test gate"])
+    monkeypatch.setattr(suppression, "GATES", (*suppression.GATES, holds_r02))
+    result = run(kb, chart.request("patient-view"), today)
+    assert explained(result, "ibm-immunosuppression-futile")["status"] == "suppressed"
+    card = fired(result)[RULE]
+    assert _cbc_ordered(card) and "R02" not in card["detail"]
+    assert explained(result, RULE)["facts"]["methotrexate_r02_advises_stopping"] is None
