@@ -7,6 +7,7 @@ from typing import Any
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import NEVER_SETTLED, re_treated_flare_chart
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import RULE as RELAPSE
 
 RULE = "hmgcr-add-ivig-inadequate-response"
@@ -170,3 +171,12 @@ def relapse_from_responded_nadir(today: date) -> dict[str, Any]:
                "pre-selected.", fires={RULE, RELAPSE})
 def never_responded_rising(today: date) -> dict[str, Any]:
     return hmgcr_after_a_response(today, nadir_ck=800).request("patient-view")
+
+
+@fixture("r15-fires-re-treated-flare-never-settled", hook="patient-view",
+         story="Anti-HMGCR, remission at 150 U/L; a flare to 5,200 re-treated came down only to 900 (never below 3 x "
+               "ULN), then 1,500 after a taper: true non-response of this flare, not a relapse of a CK that had "
+               "responded. IVIG is pre-selected; no relapse card (1.7x this flare's nadir).",
+         fires={RULE}, quiet={RELAPSE})
+def re_treated_flare_never_settled(today: date) -> dict[str, Any]:
+    return re_treated_flare_chart(today, 1500, NEVER_SETTLED, anti_hmgcr="positive", ivig=False).request("patient-view")

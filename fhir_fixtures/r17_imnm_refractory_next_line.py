@@ -15,8 +15,8 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     Chart,
 )
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import NEVER_SETTLED, re_treated_flare_chart
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import RULE as RELAPSE
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import re_treated_flare_chart
 
 RULE = "imnm-refractory-next-line"
 
@@ -137,3 +137,12 @@ def responded(today: date) -> dict[str, Any]:
                "gives way to R21 and pre-selects no referral.", fires={RULE, RELAPSE})
 def relapse_on_ivig_spacing(today: date) -> dict[str, Any]:
     return re_treated_flare_chart(today, 650).request("patient-view")
+
+
+@fixture("r17-fires-re-treated-flare-never-settled", hook="patient-view",
+         story="Seronegative IMNM: remission at 150 U/L; a flare to 5,200 re-treated with IVIG every 4 weeks came down "
+               "only to 900 (never below 3 x ULN), then 1,500 once IVIG was spaced and prednisone lowered: refractory, "
+               "not a relapse of a CK that had responded (1.7x this flare's nadir: no relapse card).",
+         fires={RULE}, quiet={RELAPSE})
+def re_treated_flare_never_settled(today: date) -> dict[str, Any]:
+    return re_treated_flare_chart(today, 1500, NEVER_SETTLED).request("patient-view")

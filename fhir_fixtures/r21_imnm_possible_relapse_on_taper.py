@@ -15,12 +15,14 @@ from fhir_fixtures.builders import (
     ICD10,
     IMNM_SNOMED,
     IVIG_CVX,
+    LOINC,
     METHOTREXATE_2_5,
     PREDNISONE_5,
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
     RXNORM,
+    SNOMED,
     UCUM,
     Chart,
 )
@@ -471,17 +473,24 @@ def fires_ici_myositis_card_first(today: date) -> dict[str, Any]:
 
 
 MMF = (RXNORM, "200060", "mycophenolate mofetil 500 MG Oral Tablet")
+# review 424 item 2: the CKs after a re-treated flare that came down from 5,200 only to 900 (never below 3 x ULN)
+NEVER_SETTLED = (1200, 1000, 900)
 
 
-def re_treated_flare_chart(today: date, latest_ck: float) -> Chart:
+def re_treated_flare_chart(today: date, latest_ck: float, after_flare: tuple[float, float, float] = (1200, 250, 300),
+                           anti_hmgcr: str = "negative", ivig: bool = True) -> Chart:
     """Seronegative IMNM (review 423, s3): prednisone from D-730 tapered off by D-420, mycophenolate throughout (one
     episode, T_tx D-730); CK 11,000 -> nadir 150 in remission (D-500). A flare to 5,200 on D-205 re-treated with
     prednisone 40 mg and IVIG every 4 weeks came down to 250 (D-90); prednisone lowered to 10 mg on D-40 and IVIG
-    spaced to 8 weeks (last cycle D-22); ``latest_ck`` on D-5."""
+    spaced to 8 weeks (last cycle D-22); ``latest_ck`` on D-5. ``after_flare``: the CKs of D-150, D-90 and D-45
+    (review 424 item 2: 1,200, 1,000 and 900, a flare that never came below 3 x ULN); ``anti_hmgcr`` positive and no
+    ``ivig``: the anti-HMGCR chart R15 judges (prednisone and mycophenolate only)."""
     chart = Chart(today, age=57, sex="male").condition(IMNM_SNOMED, onset=-740)
-    chart.antibody("anti_hmgcr", "negative", day=-735).antibody("anti_srp", "negative", day=-735)
+    chart.antibody("anti_hmgcr", anti_hmgcr, day=-735).antibody("anti_srp", "negative", day=-735)
     chart.ck(11000, day=-736).ck(900, day=-650).ck(150, day=-500).ck(180, day=-300).ck(5200, day=-205)
-    chart.ck(1200, day=-150).ck(250, day=-90).ck(300, day=-45).ck(latest_ck, day=-5)
+    for day, value in zip((-150, -90, -45), after_flare, strict=True):
+        chart.ck(value, day=day)
+    chart.ck(latest_ck, day=-5)
     chart.weight(88, day=-5).height(178, day=-100)
     chart.medication(PREDNISONE_20, 60, "mg", start=-730, end=-600, status="completed")
     chart.medication(PREDNISONE_20, 30, "mg", start=-599, end=-500, status="completed")
@@ -490,6 +499,8 @@ def re_treated_flare_chart(today: date, latest_ck: float) -> Chart:
     chart.medication(PREDNISONE_20, 40, "mg", start=-200, end=-101, status="completed")
     chart.medication(PREDNISONE_20, 20, "mg", start=-100, end=-41, status="completed")
     chart.medication(PREDNISONE_5, 10, "mg", start=-40)
+    if not ivig:
+        return chart
     return chart.ivig_cycles((-190, 1, 2), (-162, 1, 2), (-134, 1, 2), (-106, 1, 2), (-78, 1, 2), (-22, 1, 2))
 
 
@@ -506,3 +517,34 @@ def fires_re_treated_flare(today: date) -> dict[str, Any]:
                "flare (2.7x) it was called a relapse.", quiet={RULE})
 def quiet_re_treated_flare(today: date) -> dict[str, Any]:
     return re_treated_flare_chart(today, 400).request("patient-view")
+
+
+# review 424 item 4 (t1): methotrexate stopped for hepatotoxicity, as the chart says why
+HEPATOTOXICITY = {"coding": [{"system": SNOMED, "code": "281647001", "display": "Adverse reaction"}],
+                  "text": "Stopped: methotrexate hepatotoxicity"}
+ALT = (LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma")
+TOXIC_LIVER_DISEASE = (ICD10, "K71.9", "Toxic liver disease, unspecified")
+
+
+def methotrexate_stopped_chart(today: date, status_reason: object = HEPATOTOXICITY) -> Chart:
+    """Anti-HMGCR IMNM on prednisone 10 mg for 6 months; methotrexate 20 mg weekly stopped on D-45 with
+    ``status_reason`` (ALT 210 U/L and toxic liver disease on D-50); CK nadir 300 (D-100), 1,500 on D-3."""
+    chart = Chart(today, age=60, sex="male").condition(IMNM_SNOMED, onset=-500)
+    chart.antibody("anti_hmgcr", "positive", day=-490).antibody("anti_srp", "negative", day=-490)
+    chart.ck(8000, day=-495).ck(1200, day=-300).ck(300, day=-100).ck(350, day=-60).ck(1500, day=-3)
+    chart.weight(80, day=-3).lab(ALT, 210, "U/L", day=-50, high=40).condition(TOXIC_LIVER_DISEASE, onset=-50)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-480, end=-300, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-299, end=-181, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-180)
+    stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-470, end=-45, period=1, period_unit="wk",
+                                       status="stopped")
+    chart.resources["medications"].append({**stopped, "statusReason": status_reason})
+    return chart
+
+
+@fixture("r21-fires-methotrexate-stopped-for-hepatotoxicity-not-restored", hook="patient-view",
+         story="Methotrexate stopped for hepatotoxicity (statusReason), CK 300 -> 1,500 since: a possible relapse. The "
+               "plan says it was stopped for an adverse reaction and another agent is needed; it does not advise "
+               "restoring it.", fires={RULE})
+def fires_methotrexate_stopped_for_hepatotoxicity(today: date) -> dict[str, Any]:
+    return methotrexate_stopped_chart(today).request("patient-view")

@@ -105,6 +105,7 @@ MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_c
          "giop-bone-protection.adult_age_years": "definitions.paediatric_age_years",
          "vaccinate-before-immunosuppression.rzv_min_age": "definitions.rzv_min_age",
          "mtx-weekly-dose-range.naive_lookback_days": "mtx-start-prerequisites.new_start_lookback_days",
+         "srp-add-rituximab-inadequate-response.hbsag_max_age_days": "hbv-screen-before-rituximab.hbsag_max_age_days",
          **dict.fromkeys(("srp-add-rituximab-inadequate-response.rituximab_window_days",
                           "imnm-refractory-next-line.rituximab_recent_days",
                           "pjp-prophylaxis-missing.anti_cd20_window_days",

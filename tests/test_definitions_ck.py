@@ -272,13 +272,42 @@ def test_the_nadir_is_the_current_flares_once_an_earlier_flare_came_down(kb, tod
     chart.ck(1200, day=-150).ck(250, day=-90).ck(300, day=-45).ck(400, day=-5)
     nadir = ck.nadir(ck.series(*record_and_context(kb, chart)), t_tx)
     assert nadir is not None and str(nadir) == f"250 U/L on {chart.at(-90)} (ULN 200)"
-    # a flare still going (not yet below 3 x ULN and half its height) leaves the nadir before it
+    # a flare still going (not yet down by half from its height) is the rise being judged: the nadir before it
     going = Chart(today).ck(11000, day=-736).ck(150, day=-500).ck(2000, day=-40).ck(1900, day=-20).ck(3000, day=-2)
     assert ck.nadir(ck.series(*record_and_context(kb, going)), t_tx).span == ck.Span(150, 150)
-    # nor is a flare taken to have come down on a bound that leaves it open ('<1,000' may be above 600)
+    # a flare down by half to '<1,000' has that nadir; nor is it taken to have responded on a bound that leaves it
+    # open ('<1,000' may be above 600)
     bound = Chart(today).ck(11000, day=-736).ck(150, day=-500).ck(5200, day=-205)
     bound.observation(CK, -90, value=1000, comparator="<", unit="U/L", high=200).ck(800, day=-2)
-    assert ck.nadir(ck.series(*record_and_context(kb, bound)), t_tx).span.most == 150
+    points = ck.series(*record_and_context(kb, bound))
+    assert ck.nadir(points, t_tx).span.most == 1000 and ck.responded(points, t_tx) is None
+
+
+def test_a_re_treated_flare_that_never_settled_is_its_own_nadir_and_no_response(kb, today):
+    """Review 424 item 2 (f1): remission at 150, a flare to 5,200 re-treated down to 1,200, 1,000 and 900 (never
+    below 3 x ULN), then 1,500 on a taper. The nadir fell back to the remission's 150, so the CK "had responded"
+    and 1,500 was "10x nadir": R15/R17 called true non-response a relapse and pre-selected no escalation."""
+    t_tx = today - timedelta(days=730)
+    chart = Chart(today).ck(11000, day=-736).ck(900, day=-650).ck(150, day=-500).ck(180, day=-300)
+    chart.ck(5200, day=-205).ck(1200, day=-150).ck(1000, day=-90).ck(900, day=-45).ck(1500, day=-5)
+    points = ck.series(*record_and_context(kb, chart))
+    nadir = ck.nadir(points, t_tx)
+    assert nadir is not None and str(nadir) == f"900 U/L on {chart.at(-45)} (ULN 200)"
+    assert ck.responded(points, t_tx) is None
+    # the same flare once it settled (250, a 95% fall from 5,200) had responded
+    settled = Chart(today).ck(11000, day=-736).ck(150, day=-500).ck(5200, day=-205).ck(1200, day=-150)
+    settled.ck(250, day=-90).ck(1500, day=-5)
+    found = ck.responded(ck.series(*record_and_context(kb, settled)), t_tx)
+    assert found is not None and found.span == ck.Span(250, 250)
+
+
+def test_a_flares_response_is_judged_from_the_flare_not_the_pre_treatment_peak(kb, today):
+    """A flare's nadir is judged against the flare it came down from: with no CK before T_tx (no pre-treatment peak)
+    a flare settled at 250 could not be told to have responded."""
+    t_tx = today - timedelta(days=400)
+    chart = Chart(today).ck(150, day=-300).ck(5200, day=-205).ck(250, day=-90).ck(1500, day=-5)
+    found = ck.responded(ck.series(*record_and_context(kb, chart)), t_tx)
+    assert found is not None and found.span == ck.Span(250, 250)
 
 
 def test_a_nadir_that_was_an_adequate_response_is_one_the_ck_responded_at(kb, today):

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import pytest
 
 from fhir_fixtures.builders import Chart
-from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
+from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_after_a_response, hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from hooks.definitions import ck, escalation, taper
 from tests.conftest import run, with_params
@@ -85,3 +85,20 @@ def test_a_response_is_r21s_relapse_only_when_the_ck_had_responded_and_the_relap
     assert escalation.Response(why, nadir, None).sentence == (f"The CK had responded: it came down to {nadir}, and has "
                                                               "risen again. Latest CK 2,000 U/L is above 3 x ULN.")
     assert escalation.Response(why, None, None).sentence == f"CK has not responded: {why}."
+
+
+def test_r21s_possible_relapse_is_judged_once_per_call(kb, today, monkeypatch):
+    """Review 425 item 8: taper.possible_relapse ran for R21's card and again for the escalation rows
+    (escalation._possible_relapse) on every patient-view call; both now read taper.chart_relapse."""
+    judged = []
+
+    def counting(*args, **kwargs):
+        judged.append(kwargs)
+        return judging(*args, **kwargs)
+
+    judging = taper.possible_relapse
+    monkeypatch.setattr(taper, "possible_relapse", counting)
+    result = run(kb, hmgcr_after_a_response(today).request("patient-view"), today)
+    fired = {e["rule"] for e in result.explanation if e["status"] == "fired"}
+    assert {"hmgcr-add-ivig-inadequate-response", "imnm-possible-relapse-on-taper"} <= fired
+    assert len(judged) == 1

@@ -1330,3 +1330,25 @@ def test_a_statin_is_a_cause_to_rule_out_unless_statins_are_contraindicated(toda
     chart.medication("atorvastatin 10 MG Oral Tablet", 10, "mg", start=-20)
     check = taper.possible_relapse(*record_and_context(KB, chart))
     assert check.statins == [] and any("atorvastatin" in caveat for caveat in check.caveats)
+
+
+@pytest.mark.parametrize(("status_reason", "read"), [
+    ({"coding": [{"system": "http://snomed.info/sct", "code": "281647001", "display": "Adverse reaction"}],
+      "text": "Stopped: methotrexate hepatotoxicity"}, "Stopped: methotrexate hepatotoxicity"),
+    ({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/medicationrequest-status-reason",
+                  "code": "sintol"}]}, "suspected intolerance"),  # a code alone, named
+    ([{"text": "pancytopenia"}], "pancytopenia"),  # a MedicationStatement lists its reasons
+    ({"text": "Drug intolerance (nausea)"}, "Drug intolerance (nausea)"),
+    ({"text": "In remission, no adverse effects"}, None),  # named only to rule it out
+    ({"text": "Patient preference"}, None),
+    ({"coding": "not a list"}, None),  # malformed: no reason, and the order keeps its checks
+    ("hepatotoxicity", None),
+])
+def test_a_stop_for_an_adverse_reaction_is_read_from_the_status_reason(today, status_reason, read):
+    """Review 424 item 4: R21 advised restoring methotrexate stopped for hepatotoxicity; the step carries why."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
+    stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-200, end=-20, status="stopped", period=1,
+                                       period_unit="wk")
+    chart.resources["medications"].append({**stopped, "statusReason": status_reason})
+    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    assert step.stop and step.adverse_reaction == read

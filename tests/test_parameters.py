@@ -48,6 +48,8 @@ def test_a_maintenance_interval_may_not_be_longer_than_a_course_break(tmp_path):
     ("pjp-prophylaxis-missing", "anti_cd20_window_days", "anti_cd20_in_use_days", "definitions"),
     ("live-vaccine-while-immunosuppressed", "anti_cd20_days", "anti_cd20_in_use_days", "definitions"),
     ("mtx-weekly-dose-range", "naive_lookback_days", "new_start_lookback_days", "mtx-start-prerequisites"),
+    ("srp-add-rituximab-inadequate-response", "hbsag_max_age_days", "hbsag_max_age_days",
+     "hbv-screen-before-rituximab"),
 ])
 def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, section, name, new_name, new_section):
     """A site file written before a rule's parameter became a shared definition (or another rule's, which both read)

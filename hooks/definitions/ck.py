@@ -251,48 +251,77 @@ def peak(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
     return _extreme([p for p in points if first <= p.day <= last], highest=True)
 
 
-def nadir(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
-    """Lowest CK from T_tx + 14 d to (date of the latest CK - 14 d), in the current flare: after the last CK of that
-    window that was above 3 x ULN and from which the CK then came down as an adequate response does
-    (:func:`_came_down_from`). A flare re-treated within the episode (a relapse with no drug-free gap keeps T_tx)
-    that settled at 250 U/L is judged against 250, not against the 150 of the remission before it [sign-off]. A
-    '<200' beside a 180 may be the lower, so the nadir is from 0 to 180, and a ratio to it never claims more than
-    the bounds allow."""
+class _Course(NamedTuple):
+    """The CKs of the nadir window that belong to the current course of treatment, and the CK it is a response
+    from: since ``top``, the newest CK above 3 x ULN from which the CK then fell by half (a flare re-treated within
+    the episode, settled or not, or the first course on its way down); the whole window when it never did (``top``
+    None: the first course, judged from the pre-treatment peak)."""
+
+    top: CkPoint | None
+    window: list[CkPoint]
+
+
+def _course(points: list[CkPoint], t_tx: date) -> _Course | None:
+    """The current course (:class:`_Course`) of the nadir window, T_tx + 14 d to (date of the latest CK - 14 d);
+    None with no CK."""
     last = latest(points)
     if last is None:
         return None
     first, until = t_tx + timedelta(days=14), last.day - timedelta(days=14)
     window = [p for p in points if first <= p.day <= until]
-    # newest first, with the lowest later CK known not above 3 x ULN: the one a flare may have come down to (the
-    # lower its most, the larger the fall it shows), so that each CK is looked at once, however long the series
-    settled: CkPoint | None = None
+    # newest first, with the lowest later CK (the lower its most, the larger the fall it shows), so that each CK is
+    # looked at once, however long the series
+    lowest: CkPoint | None = None
     for index in reversed(range(len(window))):
         top = window[index]
-        if settled is not None and top.above(3 * top.uln) is True and _came_down_from(top, settled):
-            return _extreme(window[index + 1:], highest=False)
-        if top.above(3 * top.uln) is False and (settled is None or top.span.most < settled.span.most):
-            settled = top
-    return _extreme(window, highest=False)
+        if lowest is not None and top.above(3 * top.uln) is True and _fell_by_half(top, lowest):
+            return _Course(top, window[index + 1:])
+        if lowest is None or top.span.most < lowest.span.most:
+            lowest = top
+    return _Course(None, window)
+
+
+def nadir(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
+    """Lowest CK from T_tx + 14 d to (date of the latest CK - 14 d), in the current course (:func:`_course`): after
+    the newest CK of that window above 3 x ULN from which the CK then fell by half. A flare re-treated within the
+    episode (a relapse with no drug-free gap keeps T_tx) that settled at 250 U/L is judged against 250, not against
+    the 150 of the remission before it; one that came down from 5,200 only to 900 (never below 3 x ULN) against 900
+    [sign-off]. A flare still rising, or not yet down by half, is the rise being judged: the nadir is the one before
+    it. A '<200' beside a 180 may be the lower, so the nadir is from 0 to 180, and a ratio to it never claims more
+    than the bounds allow."""
+    course = _course(points, t_tx)
+    return None if course is None else _extreme(course.window, highest=False)
+
+
+def _fell_by_half(top: CkPoint, point: CkPoint) -> bool:
+    """``point`` is at most half of ``top`` (a fall of 50% or more), where the bounds settle it."""
+    return point.span.times(top.span).above(0.5) is False
 
 
 def _came_down_from(top: CkPoint, point: CkPoint) -> bool:
     """``point`` is what an adequate response from ``top`` is (section 4.2, :func:`inadequate_response` with ``top``
     as its peak): not above 3 x ULN and at most half of ``top``. Only where the bounds settle it: a flare is never
-    taken to have settled, and the nadir before it set aside, on a bound that leaves it open."""
-    return point.above(3 * point.uln) is False and point.span.times(top.span).above(0.5) is False
+    taken to have responded on a bound that leaves it open."""
+    return point.above(3 * point.uln) is False and _fell_by_half(top, point)
 
 
 def responded(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
-    """The nadir CK (:func:`nadir`) when the response at it was adequate (:func:`inadequate_response` read as if
-    it were the latest CK): the CK did respond to the treatment, whatever it has done since. A CK above 3 x ULN
-    now is then a rise from a response, not a treatment that failed. None when it was not adequate, when that
-    cannot be told (a bound, no peak), or with no nadir."""
-    low = nadir(points, t_tx)
-    if low is None:
+    """The nadir CK (:func:`nadir`) when the response at it was adequate: judged in the current course, from the
+    flare's CK it came down from (:func:`_came_down_from`), or, in the first course, as :func:`inadequate_response`
+    judges it from the pre-treatment peak (read as if the nadir were the latest CK). The CK did respond to the
+    treatment, whatever it has done since: a CK above 3 x ULN now is then a rise from a response, not a treatment
+    that failed. None when it was not adequate (a re-treated flare that never came below 3 x ULN), when that cannot
+    be told (a bound, no peak), or with no nadir."""
+    course = _course(points, t_tx)
+    low = None if course is None else _extreme(course.window, highest=False)
+    if course is None or low is None:
         return None
-    at = {id(p): i for i, p in enumerate(points)}
-    judged = (inadequate_response(points[:at[id(p)] + 1], t_tx)[0] for p in low.results)
-    return low if all(inadequate is False for inadequate in judged) else None
+    if (top := course.top) is not None:
+        adequate = all(_came_down_from(top, p) for p in low.results)
+    else:
+        at = {id(p): i for i, p in enumerate(points)}
+        adequate = all(inadequate_response(points[:at[id(p)] + 1], t_tx)[0] is False for p in low.results)
+    return low if adequate else None
 
 
 def left_open(latest_ck: CkPoint, questions: Iterable[tuple[str, bool | None]]) -> str:

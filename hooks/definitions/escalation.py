@@ -24,7 +24,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, cohorts, steroids, taper
 from hooks.definitions import treatment_duration as td
 from hooks.parameters import DEFINITIONS
-from hooks.record import PatientRecord, per_record
+from hooks.record import PatientRecord
 from hooks.rule import NotEvaluable, Quiet, Rule
 
 
@@ -96,12 +96,6 @@ RELAPSE_HEADLINE = ("**A possible relapse {days} days after treatment start, not
                     "comes first.** If the relapse is confirmed, {then}")
 
 
-@per_record
-def _possible_relapse(record: PatientRecord, context: HookContext) -> taper.RelapseCheck:
-    """R21's possible relapse as its patient-view card judges the chart, read once for the rows that ask."""
-    return taper.possible_relapse(record, context)
-
-
 def inadequate_response(record: PatientRecord, context: HookContext, points: list[ck.CkPoint], t_tx: date | None,
                         facts: dict[str, Any], no_t_tx: str | None = None) -> Response | Quiet | NotEvaluable:
     """The inadequate CK response, with its nadir where it had responded and R21's possible relapse where it
@@ -112,7 +106,7 @@ def inadequate_response(record: PatientRecord, context: HookContext, points: lis
         return NotEvaluable(why, facts)
     if not inadequate:
         return Quiet(f"adequate CK response: {why}", facts)
-    relapse = _possible_relapse(record, context)
+    relapse = taper.chart_relapse(record, context)  # R21's patient-view verdict, read once for every row
     found = Response(why, ck.responded(points, t_tx) if t_tx is not None else None,
                      relapse if relapse.possible else None)
     facts.update(responded_to_nadir=str(found.responded) if found.responded else None,

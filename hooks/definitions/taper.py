@@ -8,6 +8,7 @@ behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from typing import NamedTuple
 
 from hooks import dosing
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck, steroids
+from hooks.definitions import antibodies, ck, negation, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.continuing import OnChart, current_orders, discontinues, on_chart
 from hooks.definitions.courses import (
@@ -42,8 +43,9 @@ from hooks.definitions.dose_basis import draft_span, draft_start
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight, why_not_current
-from hooks.record import MedicationOrder, PatientRecord, Quantity, per_record
+from hooks.record import Malformed, MedicationOrder, PatientRecord, Quantity, per_record, read_concept
 from hooks.units import convert
+from hooks.valuesets import ValueSets
 
 # Defaults of the [design] thresholds; rules that expose them as Params pass their values in.
 CAVEAT_WINDOW_HOURS = 72
@@ -60,13 +62,16 @@ _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "traum
 class TaperStep:
     """One dose reduction or stop, with the day it took effect; ``at_the_latest``: the chart does not give that day
     (an order that ended before its end date), ``day`` is the latest it can have been, and is said so. ``agent``:
-    what it lowers (GLUCOCORTICOID, or a steroid-sparing group); ``stop``: it stops it, nothing of it given after."""
+    what it lowers (GLUCOCORTICOID, or a steroid-sparing group); ``stop``: it stops it, nothing of it given after.
+    ``adverse_reaction``: why it was stopped or lowered, where the chart says it was for harm
+    (:func:`stopped_for_adverse_reaction`): not a dose to go back to."""
 
     day: date
     what: str
     at_the_latest: bool = False
     agent: str | None = None
     stop: bool = False
+    adverse_reaction: str | None = None
 
     def __str__(self) -> str:
         when = f"by {self.day.isoformat()} at the latest" if self.at_the_latest else f"on {self.day.isoformat()}"
@@ -275,6 +280,39 @@ def _planned_gc_reductions(record: PatientRecord, context: HookContext, window_d
     return steps
 
 
+# MedicationRequest.statusReason codes that stop a drug for the harm it does (FHIR R4 medicationrequest-status-reason;
+# SNOMED CT [verify]), named for a reason that gives only the code; else the reason's words say so
+_STATUS_REASON = "http://terminology.hl7.org/CodeSystem/medicationrequest-status-reason"
+_HARM_CODES = {(_STATUS_REASON, "sintol"): "suspected intolerance", (_STATUS_REASON, "salg"): "suspected allergy",
+               (_STATUS_REASON, "drughigh"): "drug level too high",
+               ("http://snomed.info/sct", "281647001"): "adverse reaction",
+               ("http://snomed.info/sct", "62014003"): "adverse reaction to drug",
+               ("http://snomed.info/sct", "59037007"): "drug intolerance",
+               ("http://snomed.info/sct", "416098002"): "drug allergy"}
+_HARM_WORDS = re.compile(r"\b(?:adverse|side[- ]effects?|intoleran\w*|allerg\w*|\w*toxic\w*|\w*cytopenia|"
+                         r"neutropenia|leu[ck]openia|transaminitis)\b")
+
+
+def stopped_for_adverse_reaction(order: MedicationOrder, sets: ValueSets) -> str | None:
+    """Why ``order`` was stopped, where its statusReason says it was for an adverse reaction or intolerance ('Stopped:
+    methotrexate hepatotoxicity'), by code or in words that state it (not 'no adverse effects'); None otherwise.
+    Read leniently: a malformed reason is no reason, and costs the order none of its checks."""
+    raw = order.raw.get("statusReason")
+    for given in raw if isinstance(raw, list) else [raw]:  # a MedicationStatement lists its reasons
+        if not isinstance(given, dict):
+            continue
+        try:
+            reason = read_concept(given, "statusReason", sets, by_name=False)
+        except Malformed:
+            continue
+        coded = next((name for c in reason.codings if (name := _HARM_CODES.get((c.system or "", c.code or "")))),
+                     None)
+        named = reason.text or next((c.display for c in reason.codings if c.display), None)
+        if coded or (named and negation.states(reason.words(), _HARM_WORDS)):
+            return named or coded
+    return None
+
+
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
     """Steroid-sparing agents stopped (nothing given since that continues them) or re-ordered at a lower dose
@@ -344,9 +382,11 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                            or any(starts[i] <= reach[position].planned for i in waiting))
             if given_later:
                 continue
+            harm = stopped_for_adverse_reaction(order, context.valuesets)
             steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
-                                   at_the_latest=True, agent=group, stop=True) if unknown_day
-                         else TaperStep(end, f"{group} stopped ({order.label})", agent=group, stop=True))
+                                   at_the_latest=True, agent=group, stop=True, adverse_reaction=harm) if unknown_day
+                         else TaperStep(end, f"{group} stopped ({order.label})", agent=group, stop=True,
+                                        adverse_reaction=harm))
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
@@ -365,8 +405,10 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             old, new = _dose(group, previous, read_with, per), _dose(group, following, read_with, per)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 reduced = "to be reduced" if to_come else "reduced"
+                # the order lowered from says why it was changed
                 steps.append(TaperStep(following.start, f"{group} {reduced} {_from_to(group, old, new)}",
-                                       agent=group))
+                                       agent=group,
+                                       adverse_reaction=stopped_for_adverse_reaction(previous, context.valuesets)))
     return sorted(steps, key=lambda s: s.day)
 
 
@@ -1104,6 +1146,15 @@ def possible_relapse(record: PatientRecord, context: HookContext, *, taper: Sequ
                          f"({'; '.join(unread)}), and {check.reason if check.possible else check.missing}")
         check.possible = False
     return check
+
+
+@per_record
+def chart_relapse(record: PatientRecord, context: HookContext) -> RelapseCheck:
+    """:func:`possible_relapse` as the chart alone gives it (patient-view, no draft): the chart's taper in progress,
+    or with none read the orders whose daily dose is not read that may hide one. Read once per call: R21's
+    patient-view card and the escalation rows (R15, R16, R17) ask."""
+    steps = taper_in_progress(record, context)
+    return possible_relapse(record, context, taper=steps, unread=() if steps else doses_not_read(record, context))
 
 
 def _judge_ck(record: PatientRecord, context: HookContext, check: RelapseCheck) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from hooks import dosing, orders
@@ -13,7 +12,7 @@ from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import ended_early_list
 from hooks.definitions.dose_basis import mg
-from hooks.record import Observation, PatientRecord
+from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
@@ -43,7 +42,6 @@ RULE = Rule(
                                            "for a CK)."),
         "checkpoint_days": Param(180, "days", "After this many days since T_tx the card says the 6-month "
                                               "checkpoint has passed."),
-        "hbsag_max_age_days": Param(365, "days", "An HBsAg result this recent counts as a current HBV screen."),
     },
 )
 
@@ -69,32 +67,36 @@ class HbvScreen(NamedTuple):
     """What the chart says of hepatitis B before rituximab, read as R26 will read the order."""
 
     text: str
-    need_hbsag: bool  # no HBsAg within hbsag_max_age_days
-    need_anti_hbc: bool  # no anti-HBc ever
+    # the markers R26 would not accept (hepatitis.screen_gaps): the rituximab order waits for them; those pending are
+    # awaited, not ordered again
+    gaps: tuple[hepatitis.ScreenGap, ...]
+
+    @property
+    def to_order(self) -> list[lab_orders.LabTest]:
+        return [gap.test for gap in self.gaps if not gap.awaited]
 
 
-def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) -> HbvScreen:
-    """HBsAg (recent) and anti-HBc (ever) on file, and the HBV markers that count as positive with their follow-up,
-    as R10 and R26 read them (:func:`hepatitis.hbv_markers`, :func:`hepatitis.follow_up`): a marker positive at any
-    time, or hepatitis B on the problem list (a later negative result clears none: anti-HBc stays positive for life,
-    and so does the reactivation risk under rituximab), followed up by an HBV antiviral or, for anti-HBc alone, a
-    recent HBV DNA that shows no replicating virus."""
-    since = record.today - timedelta(days=max_age_days)
-    hbsag = [(o, s) for o, s in antibodies.results(record, "hbsag") if o.when and o.when >= since]
-    anti_hbc = antibodies.results(record, "anti_hbc")
-    positive = hepatitis.hbv_markers(record)
-    follow_up = hepatitis.follow_up(record, context)
-
-    def describe(found: list[tuple[Observation, antibodies.Status]], name: str) -> str:
-        observation, status = found[-1]
-        return f"{name} {status} on {observation.when.isoformat() if observation.when else 'undated'}"
-
-    parts = [describe(hbsag, "HBsAg") if hbsag else f"no HBsAg within {max_age_days} days",
-             describe(anti_hbc, "anti-HBc") if anti_hbc else "no anti-HBc on file"]
+def _hbv_screen(record: PatientRecord, context: HookContext) -> HbvScreen:
+    """HBsAg (recent) and anti-HBc (ever) as R26 reads the screen (:func:`hepatitis.screen_gaps`: its window, a
+    result pending or equivocal), and the HBV markers that count as positive with their follow-up, as R10 and R26
+    read them (:func:`hepatitis.hbv_markers`, :func:`hepatitis.follow_up`): a marker positive at any time, or
+    hepatitis B on the problem list (a later negative result clears none: anti-HBc stays positive for life, and so
+    does the reactivation risk under rituximab), followed up by an HBV antiviral or, for anti-HBc alone, a recent HBV
+    DNA that shows no replicating virus."""
+    gaps = hepatitis.screen_gaps(record, context)
+    missing = {gap.test.group: gap.found for gap in gaps}
+    parts = []
+    for test, name in ((lab_orders.HBSAG, "HBsAg"), (lab_orders.ANTI_HBC, "anti-HBc")):
+        if test.group in missing:
+            parts.append(missing[test.group])
+        else:  # the newest result read, which R26 accepts (within its window for HBsAg)
+            observation, status = antibodies.results(record, test.group)[-1]
+            parts.append(f"{name} {status} on {observation.when.isoformat() if observation.when else 'undated'}")
     text = "; ".join(parts)
-    if positive:
-        text += f". **Positive: {'; '.join(m.stated for m in positive)}.** " + _hbv_advice(context, follow_up)
-    return HbvScreen(text, not hbsag, not anti_hbc)
+    if positive := hepatitis.hbv_markers(record):
+        text += (f". **Positive: {'; '.join(m.stated for m in positive)}.** "
+                 + _hbv_advice(context, hepatitis.follow_up(record, context)))
+    return HbvScreen(text, gaps)
 
 
 def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
@@ -175,17 +177,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     serology, t_tx, days, how, combo, last_rtx = found.candidate
     latest, response = found.latest, found.response
 
-    hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
+    hbv = _hbv_screen(record, context)
     pjp = immunosuppression.pjp_prophylaxis(record, context)
     pjp_not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
     # R26 would hold the order, given from today: R16 does not offer it
     unmanaged = hepatitis.unmanaged(record, context, record.today)
     # named as R26 names them
-    facts.update(hbv_screen=hbv.text, **hepatitis.follow_up_facts(record, context),
+    facts.update(hbv_screen=hbv.text, hbv_screen_missing="; ".join(gap.found for gap in hbv.gaps) or None,
+                 **hepatitis.follow_up_facts(record, context),
                  positive_without_dna_or_antiviral=unmanaged, pjp_prophylaxis=", ".join(o.label for o in pjp) or None,
                  pjp_prophylaxis_not_counted=pjp_not_counted or None)
     patient = context.patient_id
-    screen = [*([lab_orders.HBSAG] if hbv.need_hbsag else []), *([lab_orders.ANTI_HBC] if hbv.need_anti_hbc else [])]
+    screen = hbv.to_order
     suggestions = [Suggestion("Baseline labs before rituximab (immunoglobulins, CBC)", [
         test.action(context) for test in (lab_orders.IGG, lab_orders.IGA, lab_orders.IGM, lab_orders.CBC)])]
     if screen:
@@ -208,7 +211,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "diphenhydramine 25-50 mg.",
                 route="iv", frequency=1, period=14, period_unit="d", count=2,
                 note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
-        suggestions.insert(0, Suggestion(label, [start], is_recommended=not screen and not response.relapse))
+        # not pre-selected before the screen is back, nor while one is pending
+        suggestions.insert(0, Suggestion(label, [start], is_recommended=not hbv.gaps and not response.relapse))
     elif (referral := hepatitis.follow_up(record, context).antiviral_reason) is not None:  # no second HBV DNA (R26)
         suggestions.append(Suggestion(f"Hepatology referral before rituximab: {referral}", [
             Action("create", "Hepatology referral", resource=orders.service_request(patient, orders.text_concept(

@@ -39,11 +39,11 @@ About half of IMNM patients relapse while treatment is tapered. {planned}**{advi
 {by_cycle}{plan}
 {caveats}"""
 
-# the plan of the detail when no critical card leads (:class:`FirstCard`); what it goes back to: :func:`_restoring`
-RECHECK_PLAN = """\
-Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, {restore} and
-escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
-A CK rise alone is not a relapse: weigh it with strength."""
+# the plan of the detail when no critical card leads (:class:`FirstCard`); what it goes back to, and what it does not
+# (stopped for an adverse reaction): :func:`_restoring`
+RECHECK_PLAN = ("Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, {restore}"
+                "escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).{not_restored}\n"
+                "A CK rise alone is not a relapse: weigh it with strength.")
 SEVERE_PLAN = (f"**{SEVERE_CARD[:1].upper()}{SEVERE_CARD[1:]} comes first: admit.** Its IV methylprednisolone pulse "
                "and IVIG are the escalation of this relapse: do not wait 1-2 weeks for a repeat CK, nor go back to the "
                "last effective glucocorticoid dose instead. No outpatient recheck is offered here.")
@@ -146,9 +146,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if isinstance(steps, Quiet):
         return steps
     unread = _orders_hiding_a_step(record, context, steps, unread)
-    # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper); the relapse check
-    # judges the steps before_ck gathered (the draft's included) rather than gathering them again.
-    check = taper.possible_relapse(record, context, taper=steps, unread=unread)
+    # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper). On order-sign the
+    # relapse check judges the steps before_ck gathered (the draft's included); on patient-view they are the chart's,
+    # judged once for this card and the escalation rows (taper.chart_relapse).
+    check = (taper.possible_relapse(record, context, taper=steps, unread=unread) if order_sign
+             else taper.chart_relapse(record, context))
     taper_text = "; ".join(str(s) for s in steps)
     facts.update({
         "taper": taper_text or None,
@@ -201,7 +203,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=DETAIL.format(also_possible=first.also_possible if first else "", when=detail_when, found=found,
                              taper=taper_text,
                              plan=first.plan if first else RECHECK_PLAN.format(
-                                 restore=_restoring(steps, drafted, record.today)),
+                                 **_restoring(steps, drafted, record.today)),
                              caveats=_causes(record, context, check),
                              planned=_ahead(stopped, escalation, to_come),
                              advice=("Do not reduce any other immunosuppressant now." if stopped and not holding
@@ -214,18 +216,28 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _restoring(steps: Sequence[TaperStep], drafted: Sequence[TaperStep], today: date) -> str:
-    """What the recheck plan goes back to if the relapse is confirmed: the last effective glucocorticoid dose, and a
-    steroid-sparing agent reduced on the chart (IVIG spaced out, methotrexate lowered or stopped), named, since
-    restoring it may be what the relapse needs; the glucocorticoid is not named where only a steroid-sparing agent was
-    reduced. A drafted or planned reduction is held, not restored."""
+def _restoring(steps: Sequence[TaperStep], drafted: Sequence[TaperStep], today: date) -> dict[str, str]:
+    """What the recheck plan goes back to if the relapse is confirmed (``restore``, ending where the escalation
+    follows): the last effective glucocorticoid dose, and a steroid-sparing agent reduced on the chart (IVIG spaced
+    out, methotrexate lowered or stopped), named, since restoring it may be what the relapse needs; the
+    glucocorticoid is not named where only a steroid-sparing agent was reduced. A drafted or planned reduction is held,
+    not restored. An agent stopped or lowered for an adverse reaction or intolerance (taper.TaperStep.adverse_reaction:
+    hepatotoxicity) is not restored: ``not_restored`` says why, and that another agent is needed in its place."""
     done = [step for step in steps if step.day <= today and step not in drafted]
     sparing = [step for step in done if step.agent != taper.GLUCOCORTICOID]
-    glucocorticoid = "go back to the last effective glucocorticoid dose"
-    if not sparing:
-        return glucocorticoid
-    restore = f"restore the steroid-sparing treatment that was reduced ({'; '.join(str(step) for step in sparing)})"
-    return f"{restore}, {glucocorticoid}," if len(sparing) < len(done) else restore
+    harmful = [step for step in sparing if step.adverse_reaction]
+    restorable = [step for step in sparing if not step.adverse_reaction]
+    said = ([f"restore the steroid-sparing treatment that was reduced ({'; '.join(str(s) for s in restorable)})"]
+            if restorable else [])
+    if len(sparing) < len(done) or not sparing:
+        said.append("go back to the last effective glucocorticoid dose")
+    not_restored = "".join(f" **{str(step)[:1].upper()}{str(step)[1:]} for an adverse reaction or intolerance "
+                           f"({step.adverse_reaction}): "
+                           + ("do not restart it; another steroid-sparing agent is needed in its place.**" if step.stop
+                              else "do not go back to the earlier dose; another steroid-sparing agent is needed "
+                                   "instead.**") for step in harmful)
+    restore = f"{', '.join(said)}{',' if len(said) > 1 else ''} and\n" if said else ""
+    return {"restore": restore, "not_restored": not_restored}
 
 
 def _holding_drafts(reductions: Sequence[DraftReduction], escalation: TaperStep | None, by_hand: bool) -> str:

@@ -323,8 +323,11 @@ def test_r19s_severe_card_gives_the_ivig_and_r15_offers_no_second_course(kb, tod
     assert "CK has not responded: latest CK 2,500 U/L" in card["detail"]  # its reasoning still shows
     labs = card["suggestions"][0]
     assert labs["label"] == "Before the IVIG the severe-IMNM card (R19) starts: BMP, CBC, IgA" and labs["isRecommended"]
+    # the BMP is drawn with R30's comprehensive metabolic panel (hooks.reconcile), which carries R15's note
     assert [a["description"] for a in labs["actions"]] == [
-        "Basic metabolic panel before each cycle", "CBC before each cycle", "Serum IgA (once, before the first IVIG)"]
+        "CBC before each cycle", "Serum IgA (once, before the first IVIG)"]
+    assert ("**Ordered on another card:** Basic metabolic panel is part of the Comprehensive metabolic panel (CMP) "
+            "offered on R30") in card["detail"]
     facts = explained(result, RULE)["facts"]
     assert facts["ivig_on_severe_card"] is True and facts["ivig_cycle_g"] is None
 
@@ -401,3 +404,20 @@ def test_a_ck_that_responded_and_rose_on_stable_treatment_is_not_called_unrespon
     assert RELAPSE not in cards and card["suggestions"][0]["isRecommended"]
     assert "The CK had responded: it came down to 400 U/L on" in card["detail"]
     assert "and has risen again. Latest CK 1,900 U/L on" in card["detail"] and "has not responded" not in card["detail"]
+
+
+def test_a_re_treated_flare_that_never_settled_is_no_response_and_ivig_is_pre_selected(kb, today):
+    """Review 424 item 2 (f1 hmgcr): remission at 150, a flare to 5,200 re-treated came down only to 1,200, 1,000 and
+    900 (never below 3 x ULN), then 1,500 after a taper. R15 said "The CK had responded: came down to 150 ... not a
+    failure to respond" and pre-selected no IVIG; R21 called it "10x nadir of 150". This flare never responded."""
+    result = run(kb, fhir_fixtures.get("r15-fires-re-treated-flare-never-settled").request(today), today)
+    cards = fired(result)
+    card = cards[RULE]
+    assert RELAPSE not in cards
+    assert card["summary"].startswith("Anti-HMGCR IMNM, inadequate response 730 days after start (CK 1,500 U/L)")
+    assert "CK has not responded: latest CK 1,500 U/L on" in card["detail"]
+    assert "had responded" not in card["detail"] and "relapse" not in card["summary"]
+    assert card["suggestions"][0]["isRecommended"] and _ivig_orders(card)
+    facts = explained(result, RULE)["facts"]
+    assert facts["responded_to_nadir"] is None and facts["possible_relapse"] is None
+    assert explained(result, RELAPSE)["reason"].startswith("latest CK 1,500 U/L is below 2 x the nadir 900 U/L on")

@@ -63,7 +63,8 @@ def test_labs_are_loinc_coded_and_hbv_only_when_missing(kb, today):
     assert {"5196-1", "16933-4", "2465-3"} <= set(codes)
     assert not card["suggestions"][0]["isRecommended"]  # screen first
     assert "no HBsAg within 365 days" in card["detail"]
-    site = with_params(kb, RULE, hbsag_max_age_days=30)  # the site's window, not "12 months", is printed
+    # the site's window, not "12 months", is printed: R26's, which the screen is read by (review 425 item 3)
+    site = with_params(kb, "hbv-screen-before-rituximab", hbsag_max_age_days=30)
     assert "no HBsAg within 30 days" in fired(run(site, chart.request("patient-view"), today))[RULE]["detail"]
 
 
@@ -485,3 +486,21 @@ def test_a_ck_that_responded_and_rises_on_taper_is_r21s_relapse_and_rituximab_wa
     assert "The CK had responded: it came down to 400 U/L" in card["detail"]
     assert "has not responded" not in card["detail"]
     assert not any(s["isRecommended"] for s in card["suggestions"])
+
+
+def test_a_pending_hbsag_is_awaited_not_ordered_again(kb, today):
+    """Review 425 item 3: R16 read the HBV screen its own way and pre-selected a new HBsAg while one drawn on D-40
+    was still pending (R19 and R29, reading hepatitis.screen_gaps, wait for it). Rituximab waits for it too."""
+    chart = srp_on_two_agents(today)
+    for observation in chart.resources["observations"]:
+        if observation["code"]["coding"][0]["code"] == HBSAG[1]:
+            observation["status"] = "registered"
+            observation.pop("interpretation", None)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    rituximab, baseline = card["suggestions"]
+    assert not rituximab["isRecommended"] and baseline["label"].startswith("Baseline labs")
+    assert HBSAG[1] not in str(card["suggestions"])
+    assert f"HBsAg pending since {chart.at(-40)}; anti-HBc negative on {chart.at(-40)}" in card["detail"]
+    assert explained(result, RULE)["facts"]["hbv_screen_missing"] == f"HBsAg pending since {chart.at(-40)}"
+

@@ -18,7 +18,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import re_treated_flare_chart
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import NEVER_SETTLED, re_treated_flare_chart
 from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-refractory-next-line"
@@ -519,3 +519,16 @@ def test_a_ck_that_responded_on_ivig_and_rises_once_it_is_spaced_out_is_not_refr
     assert "Refractory IMNM" not in card["detail"] and "has not responded" not in card["detail"]
     assert not any(s["isRecommended"] for s in card["suggestions"])
     assert explained(result, RULE)["facts"]["responded_to_nadir"].startswith("250 U/L")
+
+
+def test_a_flare_re_treated_on_ivig_that_never_settled_is_refractory_not_a_relapse(kb, today):
+    """Review 424 item 2 (f1, seronegative, IVIG x6): the flare to 5,200 came down only to 900 on 4-weekly IVIG,
+    then 1,500 once IVIG was spaced: R17 said "Possible IMNM relapse, not refractory" from the remission's 150."""
+    result = run(kb, re_treated_flare_chart(today, 1500, NEVER_SETTLED).request("patient-view"), today)
+    cards = fired(result)
+    card = cards[RULE]
+    assert "imnm-possible-relapse-on-taper" not in cards
+    assert card["summary"] == "Refractory IMNM: CK 1,500 U/L despite IVIG; consider the next line and a myositis centre"
+    assert "not refractory" not in card["detail"] and "had responded" not in card["detail"]
+    assert "CK has not responded: latest CK 1,500 U/L on" in card["detail"]
+    assert explained(result, RULE)["facts"]["responded_to_nadir"] is None

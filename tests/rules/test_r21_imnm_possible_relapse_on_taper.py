@@ -26,6 +26,7 @@ from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
     draft_ivig_cycle,
     ivig_cycles_chart,
     long_standing_chart,
+    methotrexate_stopped_chart,
     on_checkpoint_inhibitor_chart,
     re_treated_flare_chart,
     rituximab_course_chart,
@@ -784,3 +785,37 @@ def test_only_a_steroid_sparing_agent_reduced_is_what_the_plan_restores(kb, toda
     assert "last effective glucocorticoid dose" not in card["detail"]
     plan = fired(run(kb, tapering_chart(today).request("patient-view"), today))[RULE]["detail"]  # prednisone only
     assert "If the relapse is confirmed, go back to the last effective glucocorticoid dose and\nescalate" in plan
+
+
+def test_a_drug_stopped_for_an_adverse_reaction_is_not_what_the_plan_restores(kb, today):
+    """Review 424 item 4 (t1): methotrexate stopped for hepatotoxicity (statusReason; ALT 210, toxic liver disease on
+    the problem list). R21 advised "restore the steroid-sparing treatment that was reduced (methotrexate stopped
+    ...)". It says why it was stopped and that another agent is needed, without naming one."""
+    card, _ = _result(kb, methotrexate_stopped_chart(today))
+    assert "restore the steroid-sparing treatment" not in card["detail"]
+    assert ("If the relapse is confirmed, escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP). "
+            f"**Methotrexate stopped (methotrexate 2.5 MG Oral Tablet) on {today - timedelta(days=45)} for an adverse "
+            "reaction or intolerance (Stopped: methotrexate hepatotoxicity): do not restart it; another "
+            "steroid-sparing agent is needed in its place.**") in card["detail"]
+    # a stop the chart gives no harmful reason for is still one to restore
+    card, _ = _result(kb, methotrexate_stopped_chart(today, {"text": "Stopped: in remission, no adverse effects"}))
+    assert "restore the steroid-sparing treatment that was reduced (methotrexate stopped" in card["detail"]
+    assert "adverse reaction or intolerance" not in card["detail"]
+
+
+def test_a_dose_lowered_for_intolerance_is_not_raised_again(kb, today):
+    """Methotrexate lowered from 20 to 10 mg weekly, the 20 mg order stopped for suspected intolerance (coded only)."""
+    chart = tapering_chart(today)
+    chart.resources["medications"] = [m for m in chart.resources["medications"] if "105585" not in str(m)]
+    first = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-180, end=-31, status="stopped", period=1,
+                                     period_unit="wk")
+    chart.resources["medications"].append({**first, "statusReason": {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-status-reason", "code": "sintol",
+        "display": "Suspected intolerance"}]}})
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=-30, period=1, period_unit="wk")
+    card, _ = _result(kb, chart)
+    assert "for an adverse reaction or intolerance (Suspected intolerance): do not go back to the earlier dose; " \
+           "another steroid-sparing agent is needed instead.**" in card["detail"]
+    assert "restore the steroid-sparing treatment" not in card["detail"]
+    assert "go back to the last effective glucocorticoid dose and\nescalate" in card["detail"]
+
