@@ -55,6 +55,10 @@ _register("r19-fires-dysphagia-anti-srp", "Anti-SRP IMNM with oropharyngeal dysp
 _register("r19-fires-dysphagia-anti-srp-hbv-screen-on-file",
           "Anti-SRP IMNM with dysphagia; HBsAg and anti-HBc negative 20 days ago: rituximab early, no screen ordered.",
           lambda c: c.condition(DYSPHAGIA, onset=-5).hbv_markers("NEG", "NEG", day=-20), True)
+_register("r19-fires-dysphagia-anti-srp-anti-hbc-positive",
+          "Anti-SRP IMNM with dysphagia; HBsAg negative, anti-HBc positive 20 days ago, no HBV DNA or antiviral: "
+          "HBV DNA, hepatology and antiviral prophylaxis before rituximab (pre-selected), not 'after HBV screening'.",
+          lambda c: c.condition(DYSPHAGIA, onset=-5).hbv_markers("NEG", "POS", day=-20), True)
 _register("r19-quiet-dysphagia-41-days-ago", "Dysphagia recorded 41 days ago: outside the 30-day window.",
           lambda c: c.condition(DYSPHAGIA, onset=-41), False)
 _register("r19-fires-fvc-59", "FVC 59% predicted yesterday.",

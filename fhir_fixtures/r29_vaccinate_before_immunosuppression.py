@@ -56,6 +56,16 @@ def non_immune(today: date) -> dict[str, Any]:
     return chart.observation(ANTI_HBS, day=-10, value=3, unit="m[IU]/mL").request("patient-view")
 
 
+@fixture("r29-fires-anti-hbc-drawn-after-ivig", hook="patient-view",
+         story="New anti-HMGCR IMNM, IVIG 2 g/kg 20 days ago, then HBsAg negative and anti-HBc positive: the vaccine "
+               "is not offered, and the card says the anti-HBc may be the IVIG's (passive transfer).",
+         fires={RULE}, indicators={RULE: "info"})
+def anti_hbc_after_ivig(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=61).condition(IMNM_SNOMED, onset=-40)
+    chart.antibody("anti_hmgcr", "positive", day=-35).medication(PREDNISONE_20, 60, "mg", start=-25)
+    return chart.ivig_cycles((-20, 0.4, 5)).hbv_markers("NEG", "POS", day=-5).request("patient-view")
+
+
 @fixture("r29-quiet-all-up-to-date", hook="patient-view",
          story="New IMNM with every recommended vaccine current and anti-HBs positive.", quiet={RULE})
 def all_done(today: date) -> dict[str, Any]:

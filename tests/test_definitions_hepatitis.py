@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, ENTECAVIR, HBSAG, HBV_DNA, RITUXIMAB, Chart
+from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, ENTECAVIR, HBSAG, HBV_DNA, IVIG_CVX, RITUXIMAB, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import HCV_AB
 from hooks.definitions import hepatitis
 from tests.conftest import explained, run, with_params
@@ -372,3 +372,78 @@ def test_the_screen_is_missing_exactly_where_r26_says_so(kb, today, build):
     entry = explained(run(kb, chart.draft(RITUXIMAB, 1000, "mg").request("order-sign"), today), R26)
     missing = entry["facts"]["missing"] or ""
     assert gaps == {marker for marker in ("HBsAg", "anti-HBc") if f"no {marker}" in missing}
+
+
+def test_an_old_screen_result_is_named_as_r26_names_it_however_it_reads(kb, today):
+    """One reading (review 425): with no HBsAg in the window, the last one on file is named, read or not, by R19 and
+    R29 (``found``) and by R26 alike (it used to be the last readable one for R19 and R29, the last one for R26)."""
+    chart = Chart(today).observation(HBSAG, -500, interpretation="NEG").observation(HBSAG, -400, value_string="?")
+    chart.observation(ANTI_HBC, -400, interpretation="NEG")
+    (gap,) = _screen(kb, chart)
+    assert gap.last is not None and gap.unsettled is None and not gap.awaited
+    assert gap.found == f"no HBsAg within 365 days (last '?' on {chart.at(-400)}, neither positive nor negative)"
+    entry = explained(run(kb, chart.draft(RITUXIMAB, 1000, "mg").request("order-sign"), today), R26)
+    assert f"(last {HBSAG[2]} '?' on {chart.at(-400)}, neither positive nor negative)" in entry["facts"]["missing"]
+
+
+# ---------------------------------------------------------------- antibodies passed on by IVIG (R19, R26, R29)
+
+def _after_ivig(kb, chart, day):
+    record, context = record_and_context(kb, chart)
+    drawn = next(o for o in record.observations_in("anti_hbc") if o.when == chart.today + timedelta(days=day))
+    return hepatitis.drawn_after_ivig(record, context, drawn)
+
+
+def test_a_result_drawn_after_ivig_names_it_and_the_days_between(kb, today):
+    """IVIG carries donors' anti-HBc and anti-HBs (review 424: an anti-HBc drawn 11 days after IVIG was read as a past
+    infection, without a word of it). IVIG given up to the day before the draw counts, as an order or an
+    Immunization; IVIG begun the day of the draw does not (R19 asks for the sample before the first infusion)."""
+    chart = Chart(today).ivig_cycles((-20, 0.4, 5)).observation(ANTI_HBC, -5, interpretation="POS")
+    assert _after_ivig(kb, chart, -5) == (
+        f"drawn 11 days after IVIG (immune globulin, intravenous, last given {chart.at(-16)})")
+    same_day = Chart(today).ivig_cycles((-5, 0.4, 5)).observation(ANTI_HBC, -5, interpretation="POS")
+    assert _after_ivig(kb, same_day, -5) is None
+    shot = Chart(today).immunization(IVIG_CVX, -30, dose=140).observation(ANTI_HBC, -5, interpretation="POS")
+    assert _after_ivig(kb, shot, -5) == f"drawn 25 days after IVIG ({IVIG_CVX[2]}, last given {shot.at(-30)})"
+
+
+def test_ivig_counts_within_r28s_window_for_its_antibodies(kb, today):
+    """How long IVIG's antibodies may still be read is R28's ivig_interference_months (11), one setting for both."""
+    chart = Chart(today).ivig_cycles((-340, 0.4, 5)).observation(ANTI_HBC, -5, interpretation="POS")
+    assert _after_ivig(kb, chart, -5) is not None  # last given D-336: within 11 months of D-5
+    site = with_params(kb, "live-vaccine-while-immunosuppressed", ivig_interference_months=6)
+    assert _after_ivig(site, chart, -5) is None
+
+
+def test_a_positive_anti_hbc_drawn_after_ivig_may_be_passive_and_still_counts(kb, today):
+    chart = Chart(today).ivig_cycles((-20, 0.4, 5)).hbv_markers("NEG", "POS", day=-5)
+    record, context = record_and_context(kb, chart)
+    assert [marker.kind for marker in hepatitis.hbv_markers(record)] == ["anti-HBc"]  # still positive
+    said = hepatitis.passive_anti_hbc(record, context)
+    assert said is not None and said.startswith(f"The anti-HBc positive on {chart.at(-5)} was drawn 11 days after IVIG")
+    assert "may be the donors' antibody, not a past infection. It counts as positive until shown otherwise" in said
+    before = Chart(today).hbv_markers("NEG", "POS", day=-25).ivig_cycles((-20, 0.4, 5))  # drawn before the IVIG
+    assert hepatitis.passive_anti_hbc(*record_and_context(kb, before)) is None
+    hbsag = Chart(today).ivig_cycles((-20, 0.4, 5)).hbv_markers("POS", "POS", day=-5)  # the infection is not in doubt
+    assert hepatitis.passive_anti_hbc(*record_and_context(kb, hbsag)) is None
+
+
+# ---------------------------------------------------------------- before an anti-CD20 given from today (R16, R19)
+
+@pytest.mark.parametrize(("build", "said"), [
+    (lambda c: c.hbv_markers("NEG", "POS"), "No HBV DNA within 365 days and no antiviral (entecavir or tenofovir) is "
+     "active or ordered. **Check HBV DNA, refer to hepatology and start antiviral prophylaxis before the first dose**"),
+    (lambda c: c.hbv_markers("NEG", "POS").lab(HBV_DNA, 2000, "[IU]/mL", day=-10), "the virus is replicating, and no "
+     "antiviral"),
+    (lambda c: c.hbv_markers("POS", "POS").observation(HBV_DNA, -10, interpretation="ND"), "HBsAg-positive hepatitis "
+     "B needs antiviral prophylaxis before anti-CD20 therapy whatever the HBV DNA"),
+    (lambda c: c.hbv_markers("NEG", "POS").observation(HBV_DNA, -10, interpretation="ND"), "antiviral prophylaxis is "
+     "advised rather than HBV DNA monitoring alone"),
+    (lambda c: c.hbv_markers("NEG", "POS").medication(ENTECAVIR, 0.5, "mg", start=-30), "HBV antiviral: "
+     f"{ENTECAVIR}. Keep it from before the first dose"),
+    (lambda c: c.hbv_markers("NEG", "POS").medication(ENTECAVIR, 0.5, "mg", start=10), "**Start the antiviral before "
+     "the first dose**"),
+], ids=["no follow-up", "replicating", "hbsag with dna not detected", "anti-hbc with dna only", "covered", "late"])
+def test_what_a_positive_marker_asks_for_before_anti_cd20_given_today(kb, today, build, said):
+    record, context = record_and_context(kb, build(Chart(today)))
+    assert said in hepatitis.before_anti_cd20(context, hepatitis.follow_up(record, context))

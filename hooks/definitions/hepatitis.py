@@ -1,18 +1,24 @@
-"""Hepatitis B (R10 before methotrexate, R16 before it offers rituximab, R26 before anti-CD20 therapy is signed):
-which markers are positive, and their follow-up.
+"""Hepatitis B (R10 before methotrexate, R16 before it offers rituximab, R19 before it plans it, R26 before anti-CD20
+therapy is signed, R29 before the vaccine): which markers are positive, and their follow-up.
 
 A marker counts as positive once any result of it was (anti-HBc stays positive for life, and reactivation risk
-with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. The three rules then
+with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. The rules then
 ask the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? With
 HBsAg-positive disease (HBsAg, or hepatitis B on the problem list) only the antiviral plan answers it: the
 reactivation risk is high whatever the HBV DNA (:attr:`PositiveMarker.surface_antigen`). It is answered here, so one
-chart gets one answer from all three: R16 offers the rituximab order that R26 then lets pass, and holds it where R26
+chart gets one answer from all of them: R16 offers the rituximab order that R26 then lets pass, and holds it where R26
 would. An antiviral counts from the day it starts (:meth:`HbvFollowUp.in_place_by`), as prophylaxis goes from before
-the first anti-CD20 dose: R26 asks by that dose, R16 by today (the rituximab it offers has no start: it is given from
-signing, and R26 then asks by that day); R10, before methotrexate, asks by no day.
+the first anti-CD20 dose: R26 asks by that dose, R16 and R19 by today (the rituximab they advise has no start: it is
+given from signing, and R26 then asks by that day); R10, before methotrexate, asks by no day. What a marker then asks
+for before the first dose is said once (:func:`before_anti_cd20`).
 
-The screen itself is read as R26 reads it, once (:func:`screen_gaps`), by the cards that order it before an anti-CD20
-is drafted: R19, which plans rituximab, and R29, which checks the vaccine's serology before immunosuppression.
+The screen itself (HBsAg within R26's ``hbsag_max_age_days``, anti-HBc total ever) is read once
+(:func:`screen_gaps`): by R26 when an anti-CD20 is signed, and by the cards that order it before one is drafted: R16,
+which offers rituximab, R19, which plans it, and R29, which checks the vaccine's serology before immunosuppression.
+
+IVIG carries donors' anti-HBc and anti-HBs (:data:`PASSIVE_TRANSFER`): a positive anti-HBc, or an immune anti-HBs,
+drawn after it may be theirs (:func:`drawn_after_ivig`, :func:`passive_anti_hbc`). Such an anti-HBc still counts as
+positive (the safe side), and the cards that read it say why it may not be.
 
 Anti-CD20 therapy asks one thing more (:func:`monitoring_only`): where a recent HBV DNA that is not detectable is the
 only follow-up of a marker without HBsAg-positive disease (anti-HBc alone), R26 still advises antiviral prophylaxis,
@@ -21,13 +27,16 @@ as a warning, while R10 and R16 count that DNA as follow-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing
+from hooks.definitions.courses import course_days
 from hooks.definitions.dose_basis import draft_start
 from hooks.definitions.lab_orders import ANTI_HBC, HBSAG, LabTest
+from hooks.definitions.treatment_duration import ivig_immunizations
+from hooks.definitions.vaccines import months_after
 from hooks.record import (
     PENDING_STATUSES,
     UPPER_BOUNDS,
@@ -48,6 +57,8 @@ class PositiveMarker:
     shown_by: str  # 'Hepatitis B virus core Ab positive on 2025-03-02, then negative on 2026-05-01'
     problem_list_entry: str | None = None  # 'Chronic type B viral hepatitis, onset 2018-08-14' (no test result)
     cleared: bool = False  # a later result reads negative, or the problem-list entry is no longer active
+    # the positive result (none for an entry on the problem list): when it was drawn, not what the card states
+    result: Observation | None = field(default=None, compare=False)
 
     @property
     def stated(self) -> str:
@@ -79,7 +90,7 @@ def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMar
     cleared = last < len(found) - 1  # results are oldest first: a later one reads negative
     if cleared and (later := found[-1][0].when) is not None:
         shown += f", then negative on {later.isoformat()}"
-    return PositiveMarker(kind, shown, cleared=cleared)
+    return PositiveMarker(kind, shown, cleared=cleared, result=positive)
 
 
 def _listed(condition: Condition) -> PositiveMarker:
@@ -295,8 +306,104 @@ def follow_up_facts(record: PatientRecord, context: HookContext) -> dict[str, st
             "antiviral_needed_whatever_dna": hbv.describe_surface_antigen()}
 
 
+# ------------------------------------------------------------------ what a positive marker asks for before anti-CD20
+
+NO_ANTIVIRAL = "no antiviral (entecavir or tenofovir) is active or ordered"
+# why an HBV test is ordered before anti-CD20 therapy, for its order's note (R19, R26)
+ANTI_CD20_NOTE = "Before anti-CD20 therapy (HBV reactivation risk)."
+PROPHYLAXIS_UNTIL = "until at least 12-18 months after the last"
+
+
+def before_anti_cd20(context: HookContext, hbv: HbvFollowUp) -> str:
+    """What a positive marker asks for before an anti-CD20 given from today (R19 plans rituximab, R16 offers it), by
+    its follow-up as R26 will judge it when the order is signed: an antiviral that covers from today is kept; one that
+    starts later is started first; otherwise hepatology and antiviral prophylaxis, after HBV DNA unless a recent one is
+    on file. A recent HBV DNA that shows no replicating virus lets the order pass for anti-HBc alone, but prophylaxis is
+    advised all the same (:func:`monitoring_only`); with HBsAg-positive disease it is no follow-up at all."""
+    dna = hbv.describe_dna()
+    and_dna = f"; {dna}" if dna else ""
+    if hbv.covered_by(context.today):
+        return (f"HBV antiviral: {hbv.describe_antiviral()}{and_dna}. Keep it from before the first dose "
+                f"{PROPHYLAXIS_UNTIL} (with hepatology)")
+    if hbv.cover:
+        starts = "; ".join(f"{cover.order.label} from {cover.start}" for cover in hbv.cover)
+        return (f"HBV antiviral: {starts}{and_dna}. **Start the antiviral before the first dose**, and keep it "
+                f"{PROPHYLAXIS_UNTIL} (with hepatology)")
+    if (need := hbv.antiviral_need(" before anti-CD20 therapy")) is not None:
+        return (f"{need}, and {NO_ANTIVIRAL}. **Refer to hepatology and start antiviral prophylaxis before the first "
+                "dose**")
+    if hbv.undetectable is not None:  # anti-HBc alone, followed up by HBV DNA only
+        return (f"{dna}: no replicating virus now, but {NO_ANTIVIRAL}. Under anti-CD20 therapy antiviral "
+                "prophylaxis is advised rather than HBV DNA monitoring alone: **refer to hepatology and start "
+                f"antiviral prophylaxis before the first dose**, {PROPHYLAXIS_UNTIL}")
+    return (f"No HBV DNA within {int(context.definition('hbv_dna_max_age_days'))} days and {NO_ANTIVIRAL}. **Check HBV "
+            "DNA, refer to hepatology and start antiviral prophylaxis before the first dose**")
+
+
+# ------------------------------------------------------------------ antibodies passed on by IVIG
+
+# IVIG is pooled donors' IgG: their anti-HBc and anti-HBs read positive in the recipient (passive transfer; after
+# IVIG, anti-HBc turned positive in about a third of recipients at 1 week, 4% at 12 weeks: Lu et al., Lancet
+# Haematol 2015 [verify])
+PASSIVE_TRANSFER = "IVIG carries anti-HBc and anti-HBs, which can read positive for weeks to months after it"
+# how long after IVIG a result may hold its antibodies: R28's window for them (ACIP: up to 11 months after 2 g/kg,
+# the measles antibody that stops a live vaccine), so that a site sets one window for both [sign-off]
+IVIG_ANTIBODIES = ("live-vaccine-while-immunosuppressed", "ivig_interference_months")
+
+
+def drawn_after_ivig(record: PatientRecord, context: HookContext, result: Observation) -> str | None:
+    """'drawn 11 days after IVIG (immune globulin, intravenous, last given 2026-11-05)': the newest IVIG given before
+    the day ``result`` was drawn and within :data:`IVIG_ANTIBODIES` of it, as an order or an Immunization (CVX 87/14).
+    The day of the draw is left out: a sample taken the day IVIG starts is drawn before it, as R19 asks. None with no
+    such IVIG, or no date on the result."""
+    drawn = result.when
+    if drawn is None:
+        return None
+    rule, window = IVIG_ANTIBODIES
+    since = months_after(drawn, -int(context.thresholds.of_rule(rule)[window]))
+    before = drawn - timedelta(days=1)
+    given = [(order.label, min(span[1], before)) for order in record.medications_in("ivig")
+             if (span := course_days(order, record.today)) is not None and span[0] <= min(span[1], before)]
+    given += [(shot.vaccine.label, shot.when) for shot in ivig_immunizations(record, since)
+              if shot.when is not None and shot.when <= before]
+    recent = [(day, label) for label, day in given if day >= since]
+    if not recent:
+        return None
+    last, label = max(recent)
+    return f"drawn {(drawn - last).days} days after IVIG ({label}, last given {last})"
+
+
+def passive_anti_hbc(record: PatientRecord, context: HookContext) -> str | None:
+    """For a card that reads a positive anti-HBc (R19, R26, R29): that it was drawn after IVIG, and may be the donors'
+    antibody rather than a past infection. It counts as positive all the same, the safe side before immunosuppression:
+    HBV DNA, and anti-HBc repeated once the IVIG has cleared (or tested on a sample drawn before it), tell the two
+    apart [sign-off]. None when it was not drawn after IVIG, or HBsAg-positive disease is on file (the infection is
+    then not in doubt)."""
+    markers = hbv_markers(record)
+    anti_hbc = next((marker.result for marker in markers if marker.kind == "anti-HBc"), None)
+    if anti_hbc is None or any(marker.surface_antigen for marker in markers):
+        return None
+    after = drawn_after_ivig(record, context, anti_hbc)
+    return None if after is None else (
+        f"The anti-HBc positive on {anti_hbc.when} was {after}: {PASSIVE_TRANSFER}, so it may be the donors' "
+        "antibody, not a past infection. It counts as positive until shown otherwise: HBV DNA, and anti-HBc repeated "
+        "once the IVIG has cleared (or tested on a sample drawn before it), tell the two apart.")
+
+
+# ------------------------------------------------------------------ the screen
+
 # R26 checks the screen when an anti-CD20 is signed: a card that orders it sooner reads the chart as R26 will
 SCREEN_RULE = "hbv-screen-before-rituximab"
+
+
+def _read(result: Observation) -> str:
+    """A screening result as read, for a sentence: 'negative on 2026-11-01', 'pending since 2026-11-20', or "'Equivocal'
+    on 2026-11-01, neither positive nor negative"."""
+    if (status := antibodies.status(result)) is not None:
+        return f"{status} on {result.when or 'an unknown date'}"
+    if not antibodies.held(result):
+        return f"pending since {result.when or 'an unknown date'}"
+    return f"{antibodies.quoted(result)}, neither positive nor negative"
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,33 +413,40 @@ class ScreenGap:
 
     test: LabTest
     marker: str  # 'HBsAg' or 'anti-HBc', as a card's sentence names it
-    found: str  # 'no HBsAg within 365 days', "anti-HBc 'Equivocal' on 2026-11-01, neither positive nor negative"
-    awaited: bool  # the newest result is still pending: wait for it, do not order it again
+    within_days: int | None  # HBsAg's window; None for anti-HBc (ever)
+    unsettled: Observation | None  # the newest result that counts, read as neither positive nor negative
+    last: Observation | None  # with none that counts: the newest result on file (an HBsAg too old), however read
+
+    @property
+    def awaited(self) -> bool:
+        """The newest result is still pending: wait for it, do not order it again."""
+        return self.unsettled is not None and not antibodies.held(self.unsettled)
+
+    @property
+    def found(self) -> str:
+        """'no HBsAg within 365 days (last negative on 2025-10-01)', 'anti-HBc pending since 2026-11-20', "anti-HBc
+        'Equivocal' on 2026-11-01, neither positive nor negative"."""
+        if self.unsettled is not None:
+            return f"{self.marker} {_read(self.unsettled)}"
+        where = f"within {self.within_days} days" if self.within_days else "on file"
+        return f"no {self.marker} {where}" + (f" (last {_read(self.last)})" if self.last is not None else "")
 
 
 @per_record
 def screen_gaps(record: PatientRecord, context: HookContext) -> tuple[ScreenGap, ...]:
     """HBsAg and anti-HBc not on file as R26 reads them before anti-CD20 therapy (none: the HBV status is known,
-    negative or positive). A card that plans rituximab (R19) or vaccinates before immunosuppression (R29) orders
-    these, so that the screen is back before the first dose; one pending is waited for, and an equivocal one
-    repeated."""
+    negative or positive). R26 holds an anti-CD20 for them; the cards that advise one (R16, R19) or vaccinate before
+    immunosuppression (R29) order them, so that the screen is back before the first dose: one pending is waited for,
+    and an equivocal one repeated."""
     days = int(context.thresholds.of_rule(SCREEN_RULE)["hbsag_max_age_days"])
     since = record.today - timedelta(days=days)
     gaps = []
-    for test, name, window in ((HBSAG, "HBsAg", since), (ANTI_HBC, "anti-HBc", None)):
+    for test, name, window in ((HBSAG, "HBsAg", days), (ANTI_HBC, "anti-HBc", None)):
         results = record.observations_in(test.group)
-        counted = [o for o in results if window is None or (o.when is not None and o.when >= window)]
+        counted = [o for o in results if window is None or (o.when is not None and o.when >= since)]
         if any(antibodies.status(o) is not None for o in counted):
             continue
-        newest = counted[-1] if counted else None
-        if newest is None:
-            older = next((o for o in reversed(results) if antibodies.status(o) is not None), None)
-            found = (f"no {name} within {days} days" if window else f"no {name} on file") + (
-                f" (last {antibodies.status(older)} on {older.when})" if older is not None else "")
-        elif not antibodies.held(newest):
-            found = f"{name} pending since {newest.when or 'an unknown date'}"
-        else:
-            found = f"{name} {antibodies.quoted(newest)}, neither positive nor negative"
-        gaps.append(ScreenGap(test, name, found, awaited=newest is not None and not antibodies.held(newest)))
+        gaps.append(ScreenGap(test, name, window, unsettled=counted[-1] if counted else None,
+                              last=None if counted or not results else results[-1]))
     return tuple(gaps)
 

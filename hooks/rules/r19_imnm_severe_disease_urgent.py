@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, hepatitis, renal
+from hooks.definitions import antibodies, cohorts, hepatitis, lab_orders, renal, routes
 from hooks.definitions.cardiac_screen import ORDERS, SEVERE_WORKUP
 from hooks.definitions.dose_basis import mg
+from hooks.definitions.hepatitis import PASSIVE_TRANSFER
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.pulse_follow_on import OralsOnChart, orals_on_chart
 from hooks.definitions.severe_disease import (
@@ -113,7 +114,6 @@ No IV methylprednisolone pulse in the last {mp_days} days and no IVIG in the las
 IVIG_CHECK, MTX_CHECK = "ivig-order-safety", "mtx-start-prerequisites"
 
 # why the HBV screen before rituximab is drawn before IVIG (passive transfer of donors' antibodies) [sign-off]
-PASSIVE_TRANSFER = "IVIG carries anti-HBc and anti-HBs, which can read positive for weeks after it"
 HBV_SCREEN_NOTE = (f"Before rituximab (HBV reactivation: boxed warning). Draw before the first IVIG infusion: "
                    f"{PASSIVE_TRANSFER}. The pulse and IVIG do not wait for the result.")
 
@@ -224,13 +224,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if renal_care:
         ivig += f" **Kidneys at risk:** {renal_care}"
     # anti-SRP positive is SRP or DUAL whatever anti-HMGCR shows, resulted or not
-    srp, hbv_screen = "", list[Action]()  # the rituximab line, and the HBV screen it waits for (anti-SRP only)
+    # the rituximab line, and what it waits for (anti-SRP only): the HBV screen, and a positive marker's follow-up
+    srp, hbv_screen, hbv_follow_up = "", list[Action](), list[Action]()
     if antibodies.serology(record).srp == "positive":
         gaps = hepatitis.screen_gaps(record, context)
         facts["hbv_screen_missing"] = "; ".join(gap.found for gap in gaps) or None
+        facts.update(hepatitis.follow_up_facts(record, context),
+                     anti_hbc_after_ivig=hepatitis.passive_anti_hbc(record, context))
         hbv_screen = [gap.test.action(context, priority="urgent", note=HBV_SCREEN_NOTE)
                       for gap in gaps if not gap.awaited]
-        srp = " **Anti-SRP positive: give rituximab early**" + _after_hbv_screen(gaps)
+        hbv_follow_up = _hbv_follow_up(record, context)
+        srp = " **Anti-SRP positive: give rituximab early**" + _after_hbv_screen(record, context, gaps,
+                                                                                 bool(hbv_follow_up))
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
                            pulse=pulse, ivig=ivig, methotrexate=_methotrexate_line(kidneys), srp=srp)
@@ -273,25 +278,52 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             Suggestion("ICU / neuromuscular consult and VTE prophylaxis", consults, is_recommended=True),
             *([Suggestion(f"HBV screen before rituximab: {', '.join(a.description for a in hbv_screen)}; draw "
                           "before IVIG", hbv_screen, is_recommended=True)] if hbv_screen else []),
+            *([Suggestion(f"HBV follow-up before rituximab: {', '.join(a.description for a in hbv_follow_up)}",
+                          hbv_follow_up, is_recommended=True)] if hbv_follow_up else []),
         ],
     )
 
 
-def _after_hbv_screen(gaps: tuple[hepatitis.ScreenGap, ...]) -> str:
-    """When rituximab can follow, by the HBV screen as R26 will read it when rituximab is signed: on file, or what is
+def _hbv_follow_up(record: PatientRecord, context: HookContext) -> list[Action]:
+    """The HBV DNA a positive marker asks for before rituximab given from today, as R26 will order it when rituximab is
+    signed: none with no marker, a recent HBV DNA on file, or an antiviral covering from today. The hepatology
+    referral and the antiviral are left to the card's words: R16, beside it for anti-SRP, offers its own referral,
+    and an antiviral is dosed with hepatology (entecavir by the kidney function, which R19's patient may have lost)
+    [sign-off]."""
+    today = record.today
+    if hepatitis.follow_up(record, context).dna or (
+            not hepatitis.unmanaged(record, context, today)
+            and hepatitis.monitoring_only(record, context, today) is None):
+        return []
+    return [lab_orders.HBV_DNA.action(context, priority="urgent", note=hepatitis.ANTI_CD20_NOTE)]
+
+
+def _after_hbv_screen(record: PatientRecord, context: HookContext, gaps: tuple[hepatitis.ScreenGap, ...],
+                      uncovered: bool) -> str:
+    """When rituximab can follow, by hepatitis B as R26 will read it when rituximab is signed: the screen on file; a
+    positive marker and what it asks for first (HBV DNA, hepatology and antiviral prophylaxis, unless an antiviral
+    covers from today: ``uncovered``), with why an anti-HBc drawn after IVIG may be the IVIG's; what of the screen is
     missing, with the tests this card orders (drawn before IVIG, which can make them read positive) and those
-    awaited. The urgent treatment does not wait for them: only rituximab does."""
-    if not gaps:
+    awaited. The urgent treatment does not wait for any of it: only rituximab does."""
+    markers = hepatitis.hbv_markers(record)
+    if not gaps and not markers:
         return " (after HBV screening, see R26)."
-    ordered = [gap.marker for gap in gaps if not gap.awaited]
-    draw = (f" **Order {' and '.join(ordered)} now and draw {'them' if len(ordered) > 1 else 'it'} before the first "
-            f"IVIG infusion**: {PASSIVE_TRANSFER}." if ordered else "")
-    return (f" once the HBV screen is back (see R26): {'; '.join(gap.found for gap in gaps)}.{draw} The pulse and "
-            "IVIG do not wait for the results.")
-
-
-# the oral step when the swallow is at risk (dysphagia or aspiration): the card advises nil by mouth until assessed
-UNSAFE_SWALLOW_ROUTE = "by mouth once swallowing is safe (or via NG tube / IV equivalent)"
+    said = []
+    if markers:
+        said.append(f"**hepatitis B marker positive: {'; '.join(marker.stated for marker in markers)}.** "
+                    f"{hepatitis.before_anti_cd20(context, hepatitis.follow_up(record, context))}.")
+        if passive := hepatitis.passive_anti_hbc(record, context):
+            said.append(passive)
+    if gaps:
+        ordered = [gap.marker for gap in gaps if not gap.awaited]
+        draw = (f" **Order {' and '.join(ordered)} now and draw {'them' if len(ordered) > 1 else 'it'} before the "
+                f"first IVIG infusion**: {PASSIVE_TRANSFER}." if ordered else "")
+        said.append(("The screen is incomplete too: " if markers else "")
+                    + f"{'; '.join(gap.found for gap in gaps)}.{draw}")
+    when = ("" if not (gaps or uncovered) else " once hepatitis B is covered" if markers
+            else " once the HBV screen is back")
+    wait = " The pulse and IVIG do not wait for the results." if gaps or uncovered else ""
+    return f"{when} (see R26): {' '.join(said)}{wait}"
 
 
 def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], child: bool, weight: Measure | None,
@@ -306,7 +338,8 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     sets, patient = context.valuesets, context.patient_id
     cap = params["pulse_mg"]
     oral = oral_after_pulse(child)
-    route = UNSAFE_SWALLOW_ROUTE if bulbar else "by mouth"
+    # the swallow at risk (dysphagia or aspiration): the card advises nil by mouth until assessed
+    route = routes.ONCE_SWALLOWING_IS_SAFE_OR_IV if bulbar else "by mouth"
     oral_dose: RoundedDose | None
     if child:
         per_kg, oral_per_kg, oral_cap = (params["paediatric_pulse_mg_per_kg"],

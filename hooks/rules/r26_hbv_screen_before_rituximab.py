@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from hooks import orders
 from hooks.cards import cut_summary, first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing, hepatitis, lab_orders
 from hooks.definitions.dose_basis import draft_start, named_with_dose
+from hooks.definitions.lab_orders import LabTest
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import AASLD_2018_HBV, CD20_CLASS_LABEL, EASL_2017_HBV, EULAR_2022_INFECTIONS, RITUXAN_LABEL
@@ -41,8 +42,6 @@ Anti-CD20 antibodies carry a boxed warning for HBV reactivation, which can cause
 including in patients who are HBsAg-negative but anti-HBc-positive. Send HBsAg and total anti-HBc (with
 anti-HBs) and wait for the results before the first dose.
 """
-
-NO_ANTIVIRAL = "no antiviral (entecavir or tenofovir) is active or ordered"
 
 DETAIL_POSITIVE = """\
 **Positive hepatitis B marker: check HBV DNA and {plan} antiviral prophylaxis before {drug}.** {positive}. No HBV
@@ -129,19 +128,6 @@ def _describe(observation: Observation, status: str | None) -> str:
     return _dated(observation, _reads(observation)) + unsettled
 
 
-class ScreenGap(NamedTuple):
-    """A screening marker not on file, for the card: its name, what the chart holds, and the newest result of it
-    read as neither positive nor negative, if any (an equivocal or indeterminate result, or one pending)."""
-
-    marker: str  # 'HBsAg' or 'anti-HBc'
-    missing: str  # 'no HBsAg within 365 days (never resulted)'
-    unsettled: Observation | None
-
-    @property
-    def summary(self) -> str:
-        return f"{self.marker} {_reads(self.unsettled)}" if self.unsettled else f"{self.marker} missing"
-
-
 def _why_unsettled(observation: Observation) -> str:
     """An unsettled result and what to do: on the safe side it screens nothing (an equivocal or indeterminate
     result is repeated, a pending one awaited)."""
@@ -149,54 +135,35 @@ def _why_unsettled(observation: Observation) -> str:
             + ("wait for it" if not antibodies.held(observation) else "repeat it, or ask the lab how to read it"))
 
 
-def _screen_gaps(found: dict[str, Any], hbsag_days: int) -> list[ScreenGap]:
-    """HBsAg not within ``hbsag_days`` and anti-HBc total never, as read (positive or negative)."""
-    gaps = []
-    if not found["hbsag_recent"]:
-        unsettled = found["hbsag_unreadable"][-1] if found["hbsag_unreadable"] else None
-        last = found["hbsag_last_any"]
-        why = (_why_unsettled(unsettled) if unsettled else f"last {_describe(*last)}" if last else "never resulted")
-        read = " read as positive or negative" if unsettled else ""
-        gaps.append(ScreenGap("HBsAg", f"no HBsAg within {hbsag_days} days{read} ({why})", unsettled))
-    if not found["anti_hbc"]:
-        unsettled = found["anti_hbc_unreadable"][-1] if found["anti_hbc_unreadable"] else None
-        gaps.append(ScreenGap("anti-HBc", "no anti-HBc total result " + (
-            f"read as positive or negative ({_why_unsettled(unsettled)})" if unsettled else "on file"), unsettled))
-    return gaps
-
-
-def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, Any]:
-    """What the chart says about HBsAg (recent), anti-HBc (ever) and positivity (the shared HBV markers)."""
-    hbsag_since = record.today - timedelta(days=int(params["hbsag_max_age_days"]))
-    hbsag_all = [(o, antibodies.status(o)) for o in record.observations_in("hbsag")]
-    hbsag_recent = [(o, s) for o, s in hbsag_all if o.when is not None and o.when >= hbsag_since]
-    anti_hbc = [(o, antibodies.status(o)) for o in record.observations_in("anti_hbc")]
-    markers = hepatitis.hbv_markers(record)
-    return {
-        "positive_markers": markers,
-        "hbsag_recent": [(o, s) for o, s in hbsag_recent if s is not None],
-        "hbsag_unreadable": [o for o, s in hbsag_recent if s is None],
-        "hbsag_last_any": hbsag_all[-1] if hbsag_all else None,
-        "anti_hbc": [(o, s) for o, s in anti_hbc if s is not None],
-        "anti_hbc_unreadable": [o for o, s in anti_hbc if s is None],
-        "positive": [marker.stated for marker in markers],
-    }
+def _missing(gap: hepatitis.ScreenGap) -> str:
+    """A screening marker not on file (:func:`hepatitis.screen_gaps`), in R26's words: 'no HBsAg within 365 days
+    (never resulted)', "no anti-HBc total result read as positive or negative (... 'Equivocal' on ...: repeat it, or
+    ask the lab how to read it)"."""
+    unsettled = gap.unsettled
+    if gap.within_days is None:  # anti-HBc: ever
+        return f"no {gap.marker} total result " + (
+            f"read as positive or negative ({_why_unsettled(unsettled)})" if unsettled else "on file")
+    last = gap.last
+    why = (_why_unsettled(unsettled) if unsettled else f"last {_describe(last, antibodies.status(last))}" if last
+           else "never resulted")
+    read = " read as positive or negative" if unsettled else ""
+    return f"no {gap.marker} within {gap.within_days} days{read} ({why})"
 
 
 # why each test is ordered before anti-CD20 therapy, for its note
-HBV_NOTE = "Before anti-CD20 therapy (HBV reactivation risk)."
 HCV_NOTE = "Before anti-CD20 therapy (hepatitis C screen before immunosuppression)."
 IMMUNOGLOBULIN_NOTE = "Baseline before anti-CD20 therapy (hypogammaglobulinaemia and infection risk)."
 
 
-def _labs(record: PatientRecord, context: HookContext, params: Mapping[str, float], missing_hbsag: bool,
-          missing_anti_hbc: bool, dna_needed: bool) -> list[Action]:
+def _labs(record: PatientRecord, context: HookContext, params: Mapping[str, float], screen: Sequence[LabTest],
+          dna_needed: bool) -> list[Action]:
+    """The screening tests not on file (``screen``: ordered again while pending, as the order waits for them), anti-HBs,
+    HBV DNA when ``dna_needed``, HCV antibody and baseline immunoglobulins."""
     ig_since = record.today - timedelta(days=int(params["immunoglobulin_max_age_days"]))
     wanted = [
-        (lab_orders.HBSAG, HBV_NOTE, missing_hbsag),
-        (lab_orders.ANTI_HBC, HBV_NOTE, missing_anti_hbc),
-        (lab_orders.ANTI_HBS, HBV_NOTE, not record.observations_in("anti_hbs")),
-        (lab_orders.HBV_DNA, HBV_NOTE, dna_needed),
+        *((test, hepatitis.ANTI_CD20_NOTE, True) for test in screen),
+        (lab_orders.ANTI_HBS, hepatitis.ANTI_CD20_NOTE, not record.observations_in("anti_hbs")),
+        (lab_orders.HBV_DNA, hepatitis.ANTI_CD20_NOTE, dna_needed),
         (lab_orders.HCV_AB, HCV_NOTE, not record.observations_in("hcv_ab")),
         *((test, IMMUNOGLOBULIN_NOTE, not record.observations_in(test.group, since=ig_since))
           for test in (lab_orders.IGG, lab_orders.IGA, lab_orders.IGM)),
@@ -293,8 +260,8 @@ def _antiviral_status(hbv: hepatitis.HbvFollowUp, late: Sequence[hepatitis.Cover
                 + (" and cancel the other" + ("s" if len(late) > 2 else "") if len(late) > 1 else "")
                 + (f"; the orders also stop {stopped} on the chart" if stopped else ""))
     if stopped:
-        return f"{NO_ANTIVIRAL} once these orders are signed: they stop {stopped} on the chart"
-    return NO_ANTIVIRAL
+        return f"{hepatitis.NO_ANTIVIRAL} once these orders are signed: they stop {stopped} on the chart"
+    return hepatitis.NO_ANTIVIRAL
 
 
 def _first_dose(record: PatientRecord, drafts: list[MedicationOrder], given: list[MedicationOrder]
@@ -332,31 +299,34 @@ def _read_drafts(record: PatientRecord, context: HookContext
     }
 
 
-def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: list[str], unmanaged: bool,
-                  monitored: Observation | None, hbv: hepatitis.HbvFollowUp, dna_days: int, antiviral: str) -> str:
+def _given_detail(given: list[MedicationOrder], positive: str, passive: str | None, missing: list[str],
+                  unmanaged: bool, monitored: Observation | None, hbv: hepatitis.HbvFollowUp, dna_days: int,
+                  antiviral: str) -> str:
     """The card's text for an anti-CD20 recorded as given with the screen incomplete, a positive marker unmanaged, or
     followed up by HBV DNA only (``monitored``): nothing to hold, so what is due now (the label's monitoring after
-    treatment)."""
+    treatment). ``passive``: why the positive anti-HBc may be IVIG's (:func:`hepatitis.passive_anti_hbc`)."""
     findings, actions = [], []
     dna = hbv.antiviral_needed if unmanaged else None
     if dna:
-        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; {hepatitis.describe(dna)}, "
+        findings.append(f"Positive hepatitis B marker: {positive}; {hepatitis.describe(dna)}, "
                         f"and {antiviral}.")
         actions.append(("HBsAg-positive disease needs antiviral prophylaxis whatever the HBV DNA: refer"
                         if hbv.dna_not_enough else "Refer")
                        + " to hepatology and start antiviral therapy now (for example entecavir 0.5 mg daily), "
                        "until at least 12-18 months after the last dose.")
     elif unmanaged:
-        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; no HBV DNA result within "
+        findings.append(f"Positive hepatitis B marker: {positive}; no HBV DNA result within "
                         f"{dna_days} days and {antiviral}.")
         actions.append("Check HBV DNA now, refer to hepatology, and start antiviral prophylaxis (for example "
                        "entecavir 0.5 mg daily) until at least 12-18 months after the last dose.")
     elif monitored:
-        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; "
+        findings.append(f"Positive hepatitis B marker: {positive}; "
                         f"{hepatitis.describe(monitored)}: no replicating virus now, but {antiviral}.")
         actions.append("Under anti-CD20 therapy HBV DNA monitoring alone is not enough: refer to hepatology and start "
                        "antiviral prophylaxis now (entecavir 0.5 mg daily, or tenofovir), until at least 12-18 months "
                        "after the last dose.")
+    if findings and passive:
+        findings.append(passive)
     if missing:
         findings.append(f"HBV screening is incomplete: {'; '.join(missing)}.")
         actions.append("Send HBsAg and total anti-HBc (with anti-HBs) now; if either is positive, check HBV DNA, "
@@ -374,31 +344,35 @@ def _positive(markers: Sequence[hepatitis.PositiveMarker]) -> str:
     return ", ".join(([f"{'/'.join(tests)} positive"] if tests else []) + listed)
 
 
-def _markers_missing(gaps: Sequence[ScreenGap]) -> str:
+def _markers_missing(gaps: Sequence[hepatitis.ScreenGap]) -> str:
     """The screening markers not on file, for a summary: 'HBsAg and anti-HBc missing', "anti-HBc 'Equivocal'",
     'HBsAg missing, anti-HBc pending'."""
     absent = [gap.marker for gap in gaps if gap.unsettled is None]
     return ", ".join(([f"{' and '.join(absent)} missing"] if absent else [])
-                     + [gap.summary for gap in gaps if gap.unsettled is not None])
+                     + [f"{gap.marker} {_reads(gap.unsettled)}" for gap in gaps if gap.unsettled is not None])
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafts, given, facts = _read_drafts(record, context)
     params = dict(context.params(RULE))
-    found = _screening(record, params)
     hbv = hepatitis.follow_up(record, context)
+    hbsag_since = record.today - timedelta(days=int(params["hbsag_max_age_days"]))
+    hbsag = antibodies.results(record, "hbsag")
+    hbsag_any = record.observations_in("hbsag")
     facts.update({
-        "hbsag_within_window": "; ".join(_describe(o, s) for o, s in found["hbsag_recent"]) or None,
-        "hbsag_last_any": _describe(*found["hbsag_last_any"]) if found["hbsag_last_any"] else None,
-        "anti_hbc_total": "; ".join(_describe(o, s) for o, s in found["anti_hbc"]) or None,
+        "hbsag_within_window": "; ".join(_describe(o, s) for o, s in hbsag
+                                         if o.when is not None and o.when >= hbsag_since) or None,
+        "hbsag_last_any": _describe(hbsag_any[-1], antibodies.status(hbsag_any[-1])) if hbsag_any else None,
+        "anti_hbc_total": "; ".join(_describe(o, s) for o, s in antibodies.results(record, "anti_hbc")) or None,
         **hepatitis.follow_up_facts(record, context),
+        "anti_hbc_after_ivig": hepatitis.passive_anti_hbc(record, context),
     })
     if not drafts and not given:
         return Quiet("the anti-CD20 drafts only discontinue orders on the chart"
                      if facts["anti_cd20_drafts_discontinuing"] else
                      "no rituximab or other anti-CD20 in the draft orders", facts)
-    gaps = _screen_gaps(found, int(params["hbsag_max_age_days"]))
-    missing = [gap.missing for gap in gaps]
+    gaps = hepatitis.screen_gaps(record, context)
+    missing = [_missing(gap) for gap in gaps]
     first_dose, after, when = _first_dose(record, drafts, given)
     unmanaged = hepatitis.unmanaged(record, context, first_dose)
     viraemic = hbv.viraemic if unmanaged else None
@@ -418,17 +392,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a detectable HBV DNA without an antiviral too, and with HBsAg-positive disease any HBV DNA without one
     facts["positive_without_dna_or_antiviral"] = unmanaged
     facts["hbv_dna_without_prophylaxis"] = hepatitis.describe(monitored) if monitored else None
+    markers = hepatitis.hbv_markers(record)
+    positive = "; ".join(marker.stated for marker in markers)
     if not missing and not unmanaged and not monitored:
-        reason = "HBsAg and anti-HBc on file, negative" if not found["positive"] else (
+        reason = "HBsAg and anti-HBc on file, negative" if not markers else (
             "positive HBV marker with an antiviral plan from the first anti-CD20 dose on file")
         return Quiet(reason, facts)
     # critical while the screen is incomplete or a marker is not followed up; a warning for prophylaxis only
     severity: Severity = "critical" if missing or unmanaged else "warning"
 
     dna_days = int(context.definition("hbv_dna_max_age_days"))
-    markers = _positive(found["positive_markers"])
-    dna_needed = bool(found["positive"]) and not hbv.dna  # a recent result on file needs no second one
-    labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"], dna_needed)
+    dna_needed = bool(markers) and not hbv.dna  # a recent result on file needs no second one
+    labs = _labs(record, context, params, [gap.test for gap in gaps], dna_needed)
     labs_title = ("Order HBV screening and baseline labs" if missing else "Order HBV DNA and labs" if dna_needed
                   else "Order baseline labs")
     suggestions = [Suggestion(labs_title, labs, is_recommended=True)] if labs else []
@@ -438,25 +413,27 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         if (moved := _start_now(record, context, cover, after, len(late) == 1)) is not None]
         suggestions.append(Suggestion("Hepatology referral", [_referral(context)],
                                       is_recommended=bool(viraemic or not_enough or monitored)))
-    elif found["positive"]:
+    elif markers:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
                                       _antiviral(context), is_recommended=bool(unmanaged or monitored)))
+    named = _positive(markers)  # as a summary names them
+    passive = facts["anti_hbc_after_ivig"]
     if not drafts:  # recorded as given only: nothing to hold, the screen and what follows it are due now
         label = f"{given[0].label} recorded as given"
         if viraemic:
-            summary = f"{markers}, HBV DNA detectable, {label}: hepatology and antiviral now"
+            summary = f"{named}, HBV DNA detectable, {label}: hepatology and antiviral now"
         elif not_enough:
-            summary = f"{markers}, {label}: hepatology and antiviral now, whatever the HBV DNA"
+            summary = f"{named}, {label}: hepatology and antiviral now, whatever the HBV DNA"
         elif unmanaged:
-            summary = f"{markers}, {label}: check HBV DNA and start antiviral now"
+            summary = f"{named}, {label}: check HBV DNA and start antiviral now"
         elif monitored and not missing:
-            summary = f"{markers}, {label}: hepatology and antiviral prophylaxis now, not HBV DNA monitoring alone"
+            summary = f"{named}, {label}: hepatology and antiviral prophylaxis now, not HBV DNA monitoring alone"
         else:
             summary = f"No HBV screen, {label}: send {' and '.join(gap.marker for gap in gaps)} now"
         return Fired(
             severity=severity,
             summary=cut_summary(summary),
-            detail=_given_detail(given, found, missing, unmanaged, monitored, hbv, dna_days, antiviral)
+            detail=_given_detail(given, positive, passive, missing, unmanaged, monitored, hbv, dna_days, antiviral)
             + DETAIL_COMMON_GIVEN,
             facts=facts,
             about=given,
@@ -467,31 +444,33 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     plan = "start" if late else "plan"  # an antiviral planned already, to start too late
     parts = []
     if viraemic:
-        parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive="; ".join(found["positive"]),
+        parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive=positive,
                                             dna=hepatitis.describe(viraemic), antiviral=antiviral))
     elif not_enough:
-        parts.append(DETAIL_SURFACE_ANTIGEN.format(drug=drug, positive="; ".join(found["positive"]),
+        parts.append(DETAIL_SURFACE_ANTIGEN.format(drug=drug, positive=positive,
                                                    dna=hepatitis.describe(not_enough), antiviral=antiviral))
     elif unmanaged:
-        parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]), dna_days=dna_days,
+        parts.append(DETAIL_POSITIVE.format(drug=drug, positive=positive, dna_days=dna_days,
                                             antiviral=antiviral, plan=plan))
     elif monitored:
-        parts.append(DETAIL_MONITORING_ONLY.format(drug=drug, positive="; ".join(found["positive"]),
+        parts.append(DETAIL_MONITORING_ONLY.format(drug=drug, positive=positive,
                                                    dna=hepatitis.describe(monitored), antiviral=antiviral))
+    if parts and passive:
+        parts.append(f"\n{passive}\n")
     if missing:
         parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
     parts.append(DETAIL_COMMON)
     if given:
         parts.append(GIVEN_TOO.format(given=", ".join(o.label for o in given)))
     if viraemic:
-        summary = f"{markers}, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
+        summary = f"{named}, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
     elif not_enough:
-        whatever = f"{markers}: antiviral prophylaxis before {drafts[0].label}, whatever the HBV DNA"
+        whatever = f"{named}: antiviral prophylaxis before {drafts[0].label}, whatever the HBV DNA"
         summary = first_fitting([f"{whatever} ({hepatitis.reading(not_enough)} on {not_enough.when})", whatever])
     elif unmanaged:
-        summary = f"{markers}: check HBV DNA and {plan} antiviral before {drafts[0].label}"
+        summary = f"{named}: check HBV DNA and {plan} antiviral before {drafts[0].label}"
     elif monitored and not missing:
-        whatever = f"{markers}: antiviral prophylaxis before {drafts[0].label}, not HBV DNA monitoring alone"
+        whatever = f"{named}: antiviral prophylaxis before {drafts[0].label}, not HBV DNA monitoring alone"
         summary = first_fitting([f"{whatever} ({hepatitis.reading(monitored)} on {monitored.when})", whatever])
     else:
         summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(gaps)}"

@@ -303,22 +303,33 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
     HBV status is not known as R26 reads it (EULAR 2022: known before immunosuppression). The vaccine is pre-selected
     only once anti-HBs is below the immune level (the row's "HBV series if anti-HBs negative"); with no titre yet it is
     offered unselected, to give after the blood is drawn (a dose can make HBsAg transiently positive) [sign-off]. A
-    series on file with no titre: the titre decides whether another series is needed, so no vaccine is offered."""
+    series on file with no titre: the titre decides whether another series is needed, so no vaccine is offered.
+
+    IVIG passes donors' anti-HBc and anti-HBs on: a positive anti-HBc drawn after it still keeps the vaccine back (the
+    marker counts as positive, :func:`hepatitis.passive_anti_hbc`), and an immune anti-HBs drawn after it still counts
+    as immune, but the card says either may be the IVIG's [sign-off]."""
     # the markers R10, R16 and R26 read: HBsAg or anti-HBc ever positive, or hepatitis B on the problem list
     markers = hepatitis.hbv_markers(record)
-    facts["hepatitis_b_not_offered"] = (
-        "; ".join(marker.stated for marker in markers) + ": a past or present hepatitis B infection, which the "
-        "vaccine cannot help; its reactivation risk under immunosuppression is for HBV DNA and hepatology to judge"
-    ) if markers else None
     if markers:
+        passive = hepatitis.passive_anti_hbc(record, context)
+        facts["hepatitis_b_not_offered"] = (
+            "; ".join(marker.stated for marker in markers) + ": a past or present hepatitis B infection, which the "
+            "vaccine cannot help; its reactivation risk under immunosuppression is for HBV DNA and hepatology to judge"
+            + (f". {passive} If it was the IVIG's, the vaccine is due once anti-HBc reads negative" if passive else ""))
         return
+    facts["hepatitis_b_not_offered"] = None
     level = p["anti_hbs_immune_miu_ml"]
     titres = record.observations_in("anti_hbs")
     latest = next((o for o in reversed(titres) if _anti_hbs(o, level) is not None), None)
     status = _anti_hbs(latest, level) if latest else None
     facts["anti_hbs"] = f"{status} ({latest.when})" if latest else "not on file"
     if latest is not None and status == "immune":
-        done.append(f"hepatitis B immune (anti-HBs {latest.when})")
+        after_ivig = hepatitis.drawn_after_ivig(record, context, latest)
+        facts["anti_hbs_after_ivig"] = after_ivig
+        done.append(f"hepatitis B immune (anti-HBs {latest.when})" + (
+            f", though the titre was {after_ivig}: {hepatitis.PASSIVE_TRANSFER}, so it may be the donors' antibody, "
+            "not the patient's immunity: repeat it once the IVIG has cleared before relying on it" if after_ivig
+            else ""))
         return
     awaited = titres[-1] if latest is None and titres and not antibodies.held(titres[-1]) else None
     screen = hepatitis.screen_gaps(record, context)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, ICD10, IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE_IV, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    ENTECAVIR,
+    HBV_DNA,
+    ICD10,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHYLPRED_1000,
+    ROUTE_IV,
+    Chart,
+)
 from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     CREATININE,
     DYSPHAGIA,
@@ -753,3 +763,67 @@ def test_r19_a_screen_on_file_or_awaited_is_not_ordered_again(kb, today):
 def test_r19_no_rituximab_in_the_plan_no_hbv_screen(kb, today):
     card = _card(kb, _dysphagic(today, srp=False))
     assert _hbv_screen(card) is None and "HBV" not in card["detail"]
+
+
+# ---------------------------------------------------------------- a positive HBV marker before its rituximab
+
+def _hbv_follow_up(card):
+    return next((s for s in card["suggestions"] if s["label"].startswith("HBV follow-up")), None)
+
+
+@pytest.mark.parametrize("hbsag", ["POS", "NEG"], ids=["hbsag positive", "anti-hbc alone"])
+def test_r19_a_positive_hbv_screen_puts_hbv_dna_hepatology_and_prophylaxis_before_rituximab(kb, today, hbsag):
+    """Review 424: with the screen already positive the card said "give rituximab early (after HBV screening, see
+    R26)". It says what R26 will ask for when rituximab is signed (HBV DNA, hepatology, antiviral prophylaxis from
+    before the first dose), and pre-selects the HBV DNA R26 would order; the screen is not ordered again, and the
+    urgent treatment waits for none of it."""
+    chart = _dysphagic(today).hbv_markers(hbsag, "POS", day=-20)
+    card = _card(kb, chart)
+    assert "after HBV screening" not in card["detail"]
+    assert ("give rituximab early** once hepatitis B is covered (see R26): **hepatitis B marker positive: "
+            + ("HBsAg positive" if hbsag == "POS" else "anti-HBc positive")) in card["detail"]
+    assert ("No HBV DNA within 365 days and no antiviral (entecavir or tenofovir) is active or ordered. **Check HBV "
+            "DNA, refer to hepatology and start antiviral prophylaxis before the first dose**") in card["detail"]
+    follow_up = _hbv_follow_up(card)
+    assert follow_up["isRecommended"] and _hbv_screen(card) is None
+    assert [a["resource"]["code"]["coding"][0]["code"] for a in follow_up["actions"]] == ["42595-9"]
+    assert follow_up["label"] == "HBV follow-up before rituximab: HBV DNA"
+    assert _treatment(card)["actions"][0]["description"] == "Methylprednisolone 1,000 mg IV daily x3"
+    assert _explain(kb, chart)["facts"]["positive_markers"].startswith("HBsAg positive" if hbsag == "POS"
+                                                                         else "anti-HBc positive")
+
+
+def test_r19_a_recent_hbv_dna_is_not_ordered_again_and_an_antiviral_in_place_is_kept(kb, today):
+    hbsag_positive = _dysphagic(today).hbv_markers("POS", "POS", day=-20).observation(HBV_DNA, -10,
+                                                                                      interpretation="ND")
+    card = _card(kb, hbsag_positive)
+    assert _hbv_follow_up(card) is None
+    assert ("needs antiviral prophylaxis before anti-CD20 therapy whatever the HBV DNA, and no antiviral (entecavir or "
+            "tenofovir) is active or ordered. **Refer to hepatology and start antiviral prophylaxis") in card["detail"]
+    covered = _dysphagic(today).hbv_markers("NEG", "POS", day=-20).medication(ENTECAVIR, 0.5, "mg", start=-30)
+    card = _card(kb, covered)
+    assert _hbv_follow_up(card) is None
+    assert (f"give rituximab early** (see R26): **hepatitis B marker positive: anti-HBc positive ({ANTI_HBC[2]} "
+            f"positive on {covered.at(-20)}).** HBV antiviral: {ENTECAVIR}. Keep it from before the first dose") \
+        in card["detail"]
+    assert "do not wait" not in card["detail"]
+
+
+def test_r19_a_positive_marker_with_the_screen_incomplete_says_and_orders_both(kb, today):
+    chart = _dysphagic(today).hbv_markers("NEG", "POS", day=-400)  # anti-HBc positive, HBsAg too old
+    card = _card(kb, chart)
+    assert [a["description"] for a in _hbv_screen(card)["actions"]] == ["HBsAg"]
+    assert [a["description"] for a in _hbv_follow_up(card)["actions"]] == ["HBV DNA"]
+    assert (f"The screen is incomplete too: no HBsAg within 365 days (last negative on {chart.at(-400)}). **Order "
+            "HBsAg now and draw it before the first IVIG infusion**") in card["detail"]
+
+
+def test_r19_an_anti_hbc_drawn_after_ivig_may_be_the_ivigs(kb, today):
+    """IVIG passes donors' anti-HBc on: R19 says so of a positive anti-HBc drawn after an earlier IVIG (as it asks for
+    the screen to be drawn before the IVIG it starts), and still asks for the follow-up."""
+    chart = _dysphagic(today).ivig_cycles((-60, 0.4, 5)).hbv_markers("NEG", "POS", day=-40)
+    card = _card(kb, chart)
+    assert (f"The anti-HBc positive on {chart.at(-40)} was drawn 16 days after IVIG (immune globulin, intravenous, "
+            f"last given {chart.at(-56)})") in card["detail"]
+    assert _hbv_follow_up(card)["isRecommended"]
+    assert _explain(kb, chart)["facts"]["anti_hbc_after_ivig"].startswith("The anti-HBc positive")

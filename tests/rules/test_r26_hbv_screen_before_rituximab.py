@@ -11,6 +11,7 @@ from fhir_fixtures.builders import (
     HBSAG,
     HBV_DNA,
     IMNM_SNOMED,
+    IVIG_CVX,
     LOINC,
     RITUXIMAB,
     ROUTE_ORAL,
@@ -841,3 +842,30 @@ def test_a_pending_anti_hbc_is_said_to_be_pending(kb, today):
     assert card["summary"] == "No HBV screen before rituximab Injectable Product: anti-HBc pending"
     assert entry["facts"]["missing"] == (f"no anti-HBc total result read as positive or negative ({ANTI_HBC[2]} "
                                          f"pending on {chart.at(-1)}: wait for it)")
+
+
+# ---------------------------------------------------------------- an anti-HBc drawn after IVIG (passive transfer)
+
+def test_an_anti_hbc_drawn_after_ivig_is_said_to_be_possibly_the_ivigs_and_still_holds_the_order(kb, today):
+    """Review 424: an anti-HBc drawn 11 days after IVIG was read as past infection with no word that IVIG passes the
+    antibody on (R19 warns of it). R26 says so, and still reads it as positive: critical, HBV DNA and hepatology."""
+    chart = _chart(today).medication(IVIG_CVX, 0.4, "g/kg", start=-20, end=-16, status="completed")
+    card, entry = _run(kb, chart.hbv_markers("NEG", "POS", day=-5), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "anti-HBc positive: check HBV DNA and plan antiviral before rituximab Injectable Product"
+    assert (f"The anti-HBc positive on {chart.at(-5)} was drawn 11 days after IVIG (immune globulin, intravenous, last "
+            f"given {chart.at(-16)}): IVIG carries anti-HBc and anti-HBs") in _flat(card)
+    assert entry["facts"]["anti_hbc_after_ivig"] is not None
+    assert "42595-9" in _codes(card["suggestions"][0])
+    before = _chart(today).hbv_markers("NEG", "POS", day=-30).medication(IVIG_CVX, 0.4, "g/kg", start=-20, end=-16,
+                                                                        status="completed")
+    card, entry = _run(kb, before, today)  # drawn before the IVIG: nothing to say of it
+    assert "IVIG" not in _flat(card) and entry["facts"]["anti_hbc_after_ivig"] is None
+
+
+def test_a_rituximab_recorded_as_given_says_the_anti_hbc_may_be_the_ivigs_too(kb, today):
+    chart = _rituximab_draft(today, "completed").medication(IVIG_CVX, 0.4, "g/kg", start=-20, end=-16,
+                                                            status="completed")
+    card, _ = _run(kb, chart.hbv_markers("NEG", "POS", day=-10), today)
+    assert (f"and no antiviral (entecavir or tenofovir) is active or ordered. The anti-HBc positive on {chart.at(-10)} "
+            "was drawn 6 days after IVIG") in _flat(card)

@@ -625,3 +625,50 @@ def test_r29_a_pending_anti_hbs_is_awaited_not_ordered_again(kb, today):
     assert _serology(card) is None and not _hbv_vaccine(card)["isRecommended"]
     assert f"- Hepatitis B: anti-HBs pending since {chart.at(-1)}.\n" in card["detail"]
 
+
+
+# ---------------------------------------------------------------- serology drawn after IVIG (passive transfer)
+
+def _after_ivig(today):
+    """New IMNM, prednisone from D-25, IVIG 2 g/kg D-20..D-16; hepatitis B serology drawn D-5 (review 424, v1)."""
+    chart = _new(today, onset=-40).medication(PREDNISONE_20, 60, "mg", start=-25)
+    return chart.ivig_cycles((-20, 0.4, 5))
+
+
+def test_r29_an_anti_hbc_drawn_after_ivig_may_be_the_ivigs(kb, today):
+    """Review 424: an anti-HBc drawn 11 days after IVIG was read as a past infection, with no warning that IVIG passes
+    the antibody on. It still keeps the vaccine back (the marker counts as positive), and the card says why it may be
+    the IVIG's and what tells the two apart."""
+    chart = _after_ivig(today).observation(ANTI_HBS, -5, value=40, unit="m[IU]/mL").hbv_markers("NEG", "POS", day=-5)
+    card, entry = _outcome(kb, chart, today)
+    assert not any(s["label"].startswith(("Hepatitis B vaccine", "Hepatitis B serology")) for s in card["suggestions"])
+    detail = " ".join(card["detail"].split())
+    assert ("Hepatitis B vaccine is not offered: anti-HBc positive" in detail
+            and f"The anti-HBc positive on {chart.at(-5)} was drawn 11 days after IVIG (immune globulin, intravenous, "
+                f"last given {chart.at(-16)})" in detail
+            and "If it was the IVIG's, the vaccine is due once anti-HBc reads negative." in detail)
+    assert "drawn 11 days after IVIG" in entry["facts"]["hepatitis_b_not_offered"]
+
+
+def test_r29_an_immune_anti_hbs_drawn_after_ivig_may_be_the_ivigs(kb, today):
+    chart = _after_ivig(today).observation(ANTI_HBS, -5, value=40, unit="m[IU]/mL").hbv_markers("NEG", "NEG", day=-5)
+    card, entry = _outcome(kb, chart, today)
+    detail = " ".join(card["detail"].split())
+    assert (f"hepatitis B immune (anti-HBs {chart.at(-5)}), though the titre was drawn 11 days after IVIG" in detail
+            and "not the patient's immunity: repeat it once the IVIG has cleared before relying on it" in detail)
+    assert entry["facts"]["anti_hbs_after_ivig"].startswith("drawn 11 days after IVIG")
+    before = _new(today, onset=-40).observation(ANTI_HBS, -30, value=40, unit="m[IU]/mL").ivig_cycles((-20, 0.4, 5))
+    _, entry = _outcome(kb, before.hbv_markers("NEG", "NEG", day=-30), today)
+    assert entry["facts"]["anti_hbs"] == f"immune ({before.at(-30)})" and entry["facts"]["anti_hbs_after_ivig"] is None
+
+
+def test_r29_a_quantitative_anti_hbs_code_missing_from_the_value_set_is_not_read(kb, today):
+    """Review 424: anti-HBs 40 mIU/mL under LOINC 16935-9 (or 5193-8) was read as "not on file". Neither code is in
+    the sourced terminology pack (its anti-HBs group is VSAC's presence codes only), so neither is in the value set:
+    the card keeps saying "not on file" and asking for the serology, the safe side, until a sourced row adds them."""
+    for code in ("16935-9", "5193-8"):
+        chart = _new(today).hbv_markers("NEG", "NEG", day=-30)
+        chart.observation(("http://loinc.org", code, "Hepatitis B virus surface Ab"), -5, value=40, unit="m[IU]/mL")
+        card, entry = _outcome(kb, chart, today)
+        assert entry["facts"]["anti_hbs"] == "not on file"
+        assert [a["description"] for a in _serology(card)["actions"]] == ["Anti-HBs"]
