@@ -43,7 +43,8 @@ TEXT_ONLY: dict[tuple[str, str], str] = {
     ("myositis-antibody-panel-missing",
      "Myositis-specific and myositis-associated antibody panel (anti-synthetases incl. Jo-1, Mi-2, MDA5, TIF1-gamma, "
      "NXP2, SAE, PM/Scl, Ku, Ro52)"): "no LOINC myositis antibody panel code (README Gaps)",
-    ("myositis-antibody-panel-missing",  # the members not yet resulted (r03-fires-jdm-anti-nxp2-positive-offers-the-rest)
+    # the members not yet resulted (fixture r03-fires-jdm-anti-nxp2-positive-offers-the-rest)
+    ("myositis-antibody-panel-missing",
      "Myositis-specific and myositis-associated antibodies: anti-Jo-1, anti-PL-7, anti-PL-12, anti-EJ, anti-OJ, "
      "anti-Mi-2, anti-MDA5, anti-TIF1-gamma, anti-SAE, anti-PM/Scl, anti-Ku, anti-Ro52"):
         "no LOINC myositis antibody panel code (README Gaps)",
