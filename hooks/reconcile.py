@@ -32,17 +32,17 @@ its suggestion orders tests alone (every action creates a ServiceRequest: labs, 
 count, as none starts or stops a treatment). A copy inside a suggestion that also gives a drug (R15's IVIG "with CBC
 before each cycle", R24's TMP/SMX "with CBC monitoring") is declined with the drug, so it never stands in for
 another card's copy; nor is it taken off: it is the drug's own monitoring, signed with it. A tests-only copy stands
-in for another tests-only copy (before or after it) at most as urgent, on a card at most as severe (a routine CBC
-does not stand in for a stat one, nor a warning card's for a critical card's); so does a panel for the tests it
-includes (a comprehensive metabolic panel includes the basic one: lab_orders.INCLUDES). Each such copy is taken off
-its card for the first tests-only copy that stands in for it in the order the clinician sees the cards (the most
-severe, then in rule order, as engine.evaluate passes the outcomes); of two that stand in for each other, the one
-seen first is kept. A copy beside a drug always stays: two drug suggestions each keep their CBC, and a screen's CBC
-stays beside them (an extra draw is the lesser harm than a drug signed without its monitoring, or a screen lost with
-a declined drug). The kept copy carries the notes of those taken off (named by card); a suggestion left with nothing
-to do is not offered, and the card says in one sentence which card orders the test and which of its suggestions no
-longer orders it (its label may still name it). Only a recommended suggestion counts on either side: an alternative
-may order the test again. Medications are not merged: two cards' doses of one drug are not one order.
+in for another tests-only copy on a card shown after it (so at most as severe: a warning card's CBC never stands in
+for a critical card's) and at most as urgent (a routine CBC does not stand in for a stat one); so does a panel for
+the tests it includes (a comprehensive metabolic panel includes the basic one: lab_orders.INCLUDES). Each such copy
+is taken off its card for the first that stands in for it. Never for one shown after it: the card read first keeps
+what it orders (R15's BMP before IVIG is not left to R30's cancer screen, which may be deferred). A copy beside a
+drug always stays: two drug suggestions each keep their CBC, and a screen's CBC stays beside them (an extra draw is
+the lesser harm than a drug signed without its monitoring, or a screen lost with a declined drug). The kept copy
+carries the notes of those taken off (named by card); a suggestion left with nothing to do is not offered, and the
+card says in one sentence which card orders the test and which of its suggestions no longer orders it (its label may
+still name it). Only a recommended suggestion counts on either side: an alternative may order the test again.
+Medications are not merged: two cards' doses of one drug are not one order.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from typing import Any
 from hooks.cards import can_apply, resolvable
 from hooks.definitions.lab_orders import INCLUDED_IN, SHARED
 from hooks.record import MedicationOrder, read_concept
-from hooks.rule import SEVERITY_ORDER, Action, Fired, Rule, Suggestion
+from hooks.rule import Action, Fired, Rule, Suggestion
 from hooks.valuesets import ValueSets
 
 # Where a created order names its drug (orders.medication_request, an Immunization)
@@ -190,15 +190,14 @@ def _sentence(suggestion: Suggestion, given: dict[str, dict[int, Rule]], drafts:
 @dataclass(frozen=True, slots=True)
 class _Test:
     """A test or procedure that a recommended suggestion creates: the action, its codes, urgency and name, its card's
-    place in the list and severity, and whether its suggestion orders tests alone (only such a copy is kept for the
-    other cards' copies)."""
+    place in the list, and whether its suggestion orders tests alone (only such a copy is kept for the other cards'
+    copies)."""
 
     action: Action
     codes: frozenset[_Code]
     urgency: int
     name: str
     card: int
-    severity: int
     tests_only: bool
 
 
@@ -224,11 +223,10 @@ def _without_repeated_tests(rules: Sequence[Rule], reconciled: list[Reconciled])
 
 
 def _keepers(tests: Sequence[_Test]) -> list[_Test]:
-    """The copies kept for the others, in the order the cards are shown: each tests-only copy that no other stands in
-    for (of two that stand in for each other, the one on the card seen first is kept)."""
+    """The copies kept for the others, in the order the cards are shown: each tests-only copy that none on a card
+    shown before it stands in for."""
     alone = [test for test in tests if test.tests_only]
-    return [test for test in alone if not any(
-        _stands_in(other, test) and (other.card < test.card or not _stands_in(test, other)) for other in alone)]
+    return [test for test in alone if not any(_stands_in(other, test) for other in alone)]
 
 
 def _kept_for(test: _Test, keepers: Sequence[_Test]) -> _Test | None:
@@ -237,9 +235,10 @@ def _kept_for(test: _Test, keepers: Sequence[_Test]) -> _Test | None:
 
 
 def _stands_in(kept: _Test, test: _Test) -> bool:
-    """``kept``, on another card at least as severe and at least as urgent, gives ``test``: the same code, or a panel
-    that includes it."""
-    return (kept.card != test.card and kept.severity >= test.severity and kept.urgency >= test.urgency
+    """``kept``, on a card shown before (so at least as severe) and at least as urgent, gives ``test``: the same code,
+    or a panel that includes it. Never one shown after: the card read first keeps what it orders (R15's BMP before
+    IVIG is not left to R30's cancer screen, which may be deferred)."""
+    return (kept.card < test.card and kept.urgency >= test.urgency
             and (not kept.codes.isdisjoint(test.codes)
                  or any(not INCLUDED_IN.get(code, frozenset()).isdisjoint(kept.codes) for code in test.codes)))
 
@@ -282,13 +281,12 @@ def _may_repeat(cards: Sequence[Fired]) -> bool:
 def _tests(card: int, fired: Fired) -> list[_Test]:
     """The coded ServiceRequests the card's recommended suggestions create (of those the card shows: cards.build
     leaves out one it cannot apply), the card being at ``card`` in the list."""
-    severity = SEVERITY_ORDER[fired.severity]
     tests: list[_Test] = []
     for suggestion in fired.suggestions:
         if suggestion.is_recommended and all(map(can_apply, suggestion.actions)):
             tests_only = all(map(_is_service_request, suggestion.actions))
             tests.extend(test for action in suggestion.actions
-                         if (test := _test(action, card, severity, tests_only)) is not None)
+                         if (test := _test(action, card, tests_only)) is not None)
     return tests
 
 
@@ -297,7 +295,7 @@ def _is_service_request(action: Action) -> bool:
         action.resource.get("resourceType") == "ServiceRequest"
 
 
-def _test(action: Action, card: int, severity: int, tests_only: bool) -> _Test | None:
+def _test(action: Action, card: int, tests_only: bool) -> _Test | None:
     if not _is_service_request(action):
         return None
     resource: Mapping[str, Any] = action.resource or {}
@@ -308,7 +306,7 @@ def _test(action: Action, card: int, severity: int, tests_only: bool) -> _Test |
         return None
     name = next((_SHORT_NAMES[code] for code in codes if code in _SHORT_NAMES), None) or concept.get("text") or \
         next((c["display"] for c in codings if c.get("display")), action.description)
-    return _Test(action, codes, _URGENCY.get(resource.get("priority", "routine"), 0), name, card, severity, tests_only)
+    return _Test(action, codes, _URGENCY.get(resource.get("priority", "routine"), 0), name, card, tests_only)
 
 
 def _without_repeats(reconciled: Reconciled, repeats: Mapping[int, tuple[_Test, _Test]],
@@ -341,7 +339,7 @@ def _and(names: Sequence[str]) -> str:
 def _ordered_elsewhere(repeats: Iterable[tuple[_Test, _Test]], rules: Sequence[Rule]) -> str:
     """"CBC with differential is offered on R30 (Cancer screening ...); Basic metabolic panel is part of the
     Comprehensive metabolic panel offered on R30 (...)." The tests named are grouped by the copy kept for them, on a
-    card shown before or after this one."""
+    card shown before this one."""
     by_giver: dict[tuple[int, str | None], list[str]] = {}
     noted: set[tuple[int, str | None]] = set()  # givers that carry this card's note
     for test, kept in repeats:

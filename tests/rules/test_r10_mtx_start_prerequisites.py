@@ -319,19 +319,18 @@ def test_an_adult_whose_sex_is_neither_male_nor_female_is_judged_on_the_lower_es
     assert _card(kb, today, _draft(_renal(today, _egfr(22, -45), _creatinine(1.0, -7), sex=sex))) is None
 
 
-HEIGHT_ORDER = "Measure body height today"
 NOT_ESTIMATED = {  # chart (child aged 10 unless said), the item and the sentence the card shows, the order offered
     "child-no-height": (lambda today: _renal(today, _creatinine(0.6, -7), age=10), "a current height (for eGFR)",
                         "bedside Schwartz needs a current height, and there is no current height on file",
-                        "measure the height", HEIGHT_ORDER),
+                        "measure the height", "Measure body height today"),
     "child-height-too-old": (lambda today: _renal(today, _creatinine(0.6, -7), age=10).height(140, day=-100),
                              "a current height (for eGFR)", "bedside Schwartz needs a current height, and there is no "
                              "current height (latest 140 cm on {day_100}, too old)",
-                             "measure the height", HEIGHT_ORDER),
+                             "measure the height", "Measure body height today"),
     "child-creatinine-newer-than-the-lab-egfr": (
         lambda today: _renal(today, _egfr(85, -20), _creatinine(3.0, -5), age=10), "a current height (for eGFR)",
         "bedside Schwartz needs a current height, and there is no current height on file", "measure the height",
-        HEIGHT_ORDER),
+        "Measure body height today"),
     "adult-no-birth-date": (lambda today: _renal(today, _creatinine(1.1, -7), age=None),
                             "a birth date (for eGFR)", "CKD-EPI 2021 needs the age, and there is no birth date on file",
                             "record the birth date", None),
@@ -355,10 +354,7 @@ def test_a_recent_creatinine_no_egfr_could_be_estimated_from_is_not_taken_as_ren
     assert f"gives no eGFR: {why}.** Whether the eGFR is below 30 is not known: {ask} (or get the lab's eGFR)" \
         in card["detail"]
     actions = [a["description"] for s in card.get("suggestions", []) for a in s["actions"]]
-    if order == HEIGHT_ORDER:  # R33 (no current height to dose from) asks for it sooner: its order stands in
-        assert actions == [] and f"**Ordered on another card:** {order} (nursing) is offered on R33" in card["detail"]
-    else:
-        assert actions == ([order] if order else [])
+    assert actions == ([order] if order else [])
     assert explained(result, RULE)["facts"]["egfr_not_estimated"].endswith(why)
 
 
