@@ -428,6 +428,19 @@ def test_a_positive_anti_hbc_drawn_after_ivig_may_be_passive_and_still_counts(kb
     assert hepatitis.passive_anti_hbc(*record_and_context(kb, hbsag)) is None
 
 
+def test_an_anti_hbc_positive_before_the_ivig_as_well_is_no_passive_transfer(kb, today):
+    """Review 426 (v2): anti-HBc positive on D-400, long before IVIG, and again on D-5, after it: only the newest was
+    read, and the card doubted a past infection known from before the IVIG. Any positive not drawn after IVIG settles
+    it; two positives each drawn after an IVIG may both be the donors'."""
+    chart = Chart(today).hbv_markers("NEG", "POS", day=-400).ivig_cycles((-20, 0.4, 5))
+    chart.hbv_markers("NEG", "POS", day=-5)
+    assert hepatitis.passive_anti_hbc(*record_and_context(kb, chart)) is None
+    both_after = Chart(today).ivig_cycles((-60, 0.4, 5)).hbv_markers("NEG", "POS", day=-50)
+    both_after.ivig_cycles((-20, 0.4, 5)).hbv_markers("NEG", "POS", day=-5)
+    said = hepatitis.passive_anti_hbc(*record_and_context(kb, both_after))
+    assert said is not None and said.startswith(f"The anti-HBc positive on {both_after.at(-5)} was drawn 11 days after")
+
+
 # ---------------------------------------------------------------- before an anti-CD20 given from today (R16, R19)
 
 @pytest.mark.parametrize(("build", "said"), [

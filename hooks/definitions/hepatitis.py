@@ -18,7 +18,8 @@ which offers rituximab, R19, which plans it, and R29, which checks the vaccine's
 
 IVIG carries donors' anti-HBc and anti-HBs (:data:`PASSIVE_TRANSFER`): a positive anti-HBc, or an immune anti-HBs,
 drawn after it may be theirs (:func:`drawn_after_ivig`, :func:`passive_anti_hbc`). Such an anti-HBc still counts as
-positive (the safe side), and the cards that read it say why it may not be.
+positive (the safe side), and the cards that read it say why it may not be, unless another positive one predates the
+IVIG: the infection is then known from before it.
 
 Anti-CD20 therapy asks one thing more (:func:`monitoring_only`): where a recent HBV DNA that is not detectable is the
 only follow-up of a marker without HBsAg-positive disease (anti-HBc alone), R26 still advises antiviral prophylaxis,
@@ -377,17 +378,17 @@ def passive_anti_hbc(record: PatientRecord, context: HookContext) -> str | None:
     """For a card that reads a positive anti-HBc (R19, R26, R29): that it was drawn after IVIG, and may be the donors'
     antibody rather than a past infection. It counts as positive all the same, the safe side before immunosuppression:
     HBV DNA, and anti-HBc repeated once the IVIG has cleared (or tested on a sample drawn before it), tell the two
-    apart [sign-off]. None when it was not drawn after IVIG, or HBsAg-positive disease is on file (the infection is
-    then not in doubt)."""
-    markers = hbv_markers(record)
-    anti_hbc = next((marker.result for marker in markers if marker.kind == "anti-HBc"), None)
-    if anti_hbc is None or any(marker.surface_antigen for marker in markers):
+    apart [sign-off]. None when HBsAg-positive disease is on file, or any positive anti-HBc, not only the newest, was
+    not drawn after IVIG (before it, or undated): the infection is then not in doubt (review 426)."""
+    if any(marker.surface_antigen for marker in hbv_markers(record)):
         return None
-    after = drawn_after_ivig(record, context, anti_hbc)
-    return None if after is None else (
-        f"The anti-HBc positive on {anti_hbc.when} was {after}: {PASSIVE_TRANSFER}, so it may be the donors' "
-        "antibody, not a past infection. It counts as positive until shown otherwise: HBV DNA, and anti-HBc repeated "
-        "once the IVIG has cleared (or tested on a sample drawn before it), tell the two apart.")
+    positives = [result for result, status in antibodies.results(record, "anti_hbc") if status == "positive"]
+    after_ivig = [drawn_after_ivig(record, context, result) for result in positives]
+    if not positives or not all(after_ivig):
+        return None
+    return (f"The anti-HBc positive on {positives[-1].when} was {after_ivig[-1]}: {PASSIVE_TRANSFER}, so it may be "
+            "the donors' antibody, not a past infection. It counts as positive until shown otherwise: HBV DNA, and "
+            "anti-HBc repeated once the IVIG has cleared (or tested on a sample drawn before it), tell the two apart.")
 
 
 # ------------------------------------------------------------------ the screen

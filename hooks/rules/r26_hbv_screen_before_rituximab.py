@@ -27,6 +27,7 @@ RULE = Rule(
             "with a positive HBV marker and no antiviral plan (critical; with anti-HBc alone and a recent HBV DNA "
             "that is not detectable, a warning: antiviral prophylaxis rather than HBV DNA monitoring).",
     sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, AASLD_2018_HBV, EASL_2017_HBV),
+    also_reads=("immunizations",),  # an IVIG charted as one: a positive anti-HBc drawn after it may be the donors'
     parameters={
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result older than this does not count as screening."),
         "immunoglobulin_max_age_days": Param(365, "days", "Baseline IgG/IgA/IgM this recent is not re-suggested."),
@@ -365,12 +366,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "hbsag_last_any": _describe(hbsag_any[-1], antibodies.status(hbsag_any[-1])) if hbsag_any else None,
         "anti_hbc_total": "; ".join(_describe(o, s) for o, s in antibodies.results(record, "anti_hbc")) or None,
         **hepatitis.follow_up_facts(record, context),
-        "anti_hbc_after_ivig": hepatitis.passive_anti_hbc(record, context),
     })
     if not drafts and not given:
         return Quiet("the anti-CD20 drafts only discontinue orders on the chart"
                      if facts["anti_cd20_drafts_discontinuing"] else
                      "no rituximab or other anti-CD20 in the draft orders", facts)
+    facts["anti_hbc_after_ivig"] = hepatitis.passive_anti_hbc(record, context)  # reads the IVIG given: only here
     gaps = hepatitis.screen_gaps(record, context)
     missing = [_missing(gap) for gap in gaps]
     first_dose, after, when = _first_dose(record, drafts, given)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     ANTI_HBC,
     CHRONIC_HBV,
@@ -863,9 +864,30 @@ def test_an_anti_hbc_drawn_after_ivig_is_said_to_be_possibly_the_ivigs_and_still
     assert "IVIG" not in _flat(card) and entry["facts"]["anti_hbc_after_ivig"] is None
 
 
+def test_an_anti_hbc_positive_before_the_ivig_too_is_not_said_to_be_the_ivigs(kb, today):
+    """Review 426 (v2 rtx): anti-HBc positive on D-400, before any IVIG, and again on D-5, after it: a past infection
+    known from before the IVIG. Still critical (HBV DNA, hepatology), with no word that it may be the donors'."""
+    chart = _chart(today).hbv_markers("NEG", "POS", day=-400).medication(IVIG_CVX, 0.4, "g/kg", start=-20, end=-16,
+                                                                         status="completed")
+    card, entry = _run(kb, chart.hbv_markers("NEG", "POS", day=-5), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "anti-HBc positive: check HBV DNA and plan antiviral before rituximab Injectable Product"
+    assert "donors' antibody" not in _flat(card) and entry["facts"]["anti_hbc_after_ivig"] is None
+
+
 def test_a_rituximab_recorded_as_given_says_the_anti_hbc_may_be_the_ivigs_too(kb, today):
     chart = _rituximab_draft(today, "completed").medication(IVIG_CVX, 0.4, "g/kg", start=-20, end=-16,
                                                             status="completed")
     card, _ = _run(kb, chart.hbv_markers("NEG", "POS", day=-10), today)
     assert (f"and no antiviral (entecavir or tenofovir) is active or ordered. The anti-HBc positive on {chart.at(-10)} "
             "was drawn 6 days after IVIG") in _flat(card)
+
+
+def test_immunizations_not_fetched_are_named(kb, today):
+    """Review 427: R26 reads the IVIG given (an anti-HBc drawn after it may be the donors'), IVIG charted as an
+    immunization included, so with the immunizations not fetched its card says so."""
+    request = fhir_fixtures.get("r26-fires-no-hbv-screen").request(today)
+    del request["prefetch"]["immunizations"]
+    result = run(kb, request, today, unavailable=("immunizations",))
+    assert "**Not checked:** The patient's immunizations could not be fetched" in fired(result)[RULE]["detail"]
+    assert explained(result, RULE)["facts"]["unavailable_prefetch"] == ["immunizations"]

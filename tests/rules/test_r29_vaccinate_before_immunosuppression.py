@@ -650,6 +650,18 @@ def test_r29_an_anti_hbc_drawn_after_ivig_may_be_the_ivigs(kb, today):
     assert "drawn 11 days after IVIG" in entry["facts"]["hepatitis_b_not_offered"]
 
 
+def test_r29_an_anti_hbc_positive_before_the_ivig_too_is_a_known_past_infection(kb, today):
+    """Review 426 (v2): anti-HBc positive on D-400, before any IVIG, and again on D-5, after it. The infection is known
+    from before the IVIG: no word that the antibody may be the donors', nor that the vaccine is due once it reads
+    negative."""
+    chart = _after_ivig(today).observation(ANTI_HBS, -5, value=40, unit="m[IU]/mL").hbv_markers("NEG", "POS", day=-5)
+    card, entry = _outcome(kb, chart.hbv_markers("NEG", "POS", day=-400), today)
+    detail = " ".join(card["detail"].split())
+    assert "Hepatitis B vaccine is not offered: anti-HBc positive" in detail
+    assert "donors' antibody" not in detail and "the vaccine is due once anti-HBc reads negative" not in detail
+    assert "IVIG" not in entry["facts"]["hepatitis_b_not_offered"]
+
+
 def test_r29_an_immune_anti_hbs_drawn_after_ivig_may_be_the_ivigs(kb, today):
     chart = _after_ivig(today).observation(ANTI_HBS, -5, value=40, unit="m[IU]/mL").hbv_markers("NEG", "NEG", day=-5)
     card, entry = _outcome(kb, chart, today)
