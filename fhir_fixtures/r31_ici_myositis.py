@@ -39,14 +39,15 @@ def on_pembrolizumab(today: date, ck: float = 4200, ck_day: int = -2) -> Chart:
 
 def known_imnm_on_pembrolizumab(today: date, latest_ck: float = 480, hs_troponin_i: float | None = None) -> Chart:
     """Anti-HMGCR IMNM since D-1400, stable on methotrexate and prednisone 5 mg, with chronic weakness and CK
-    420-470 U/L (ULN 200) and troponin T 42 ng/L (skeletal) before pembrolizumab, started D-60 for lung cancer;
+    420-470 U/L (ULN 200) and troponin T 42 ng/L (skeletal, D-120: within the 180-day baseline window) before
+    pembrolizumab, started D-60 for lung cancer;
     CK ``latest_ck`` and troponin T 45 ng/L on D-3 (the reviewer's case), and hs-troponin I ``hs_troponin_i`` ng/L
     (ULN 16) that day when given (none before pembrolizumab)."""
     chart = Chart(today, age=63, sex="female")
     chart.condition(IMNM_SNOMED, onset=-1400).condition(WEAKNESS, onset=-1400)
     chart.antibody("anti_hmgcr", "positive", day=-1390).antibody("anti_srp", "negative", day=-1390)
     chart.ck(9000, day=-1395).ck(420, day=-300).ck(470, day=-120).ck(latest_ck, day=-3)
-    chart.observation(TROPONIN_T, -300, value=42, unit="ng/L", high=14)
+    chart.observation(TROPONIN_T, -120, value=42, unit="ng/L", high=14)
     chart.observation(TROPONIN_T, -3, value=45, unit="ng/L", high=14)
     chart.weight(70, day=-3)
     chart.medication(PREDNISONE_5, 5, "mg", start=-700)
@@ -81,6 +82,17 @@ def known_imnm_risen(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "critical"})
 def known_imnm_new_troponin(today: date) -> dict[str, Any]:
     return known_imnm_on_pembrolizumab(today, hs_troponin_i=180).request("patient-view")
+
+
+@fixture("r31-fires-known-imnm-new-troponin-i-after-an-old-mi", hook="patient-view",
+         story="The same patient with hs-troponin I 5,000 ng/L on D-900 from an old myocardial infarction, before "
+               "pembrolizumab, and 180 ng/L (ULN 16) now: the old peak was read as the troponin I's pre-ICI baseline "
+               "and R31 went quiet (review). A baseline is a result within 180 days before the first dose, not an "
+               "old infarct's peak.",
+         fires={RULE}, indicators={RULE: "critical"})
+def known_imnm_new_troponin_after_old_mi(today: date) -> dict[str, Any]:
+    chart = known_imnm_on_pembrolizumab(today, hs_troponin_i=180)
+    return chart.observation(HS_TNI, -900, value=5000, unit="ng/L", high=16).request("patient-view")
 
 
 @fixture("r31-fires-order-sign-known-imnm-new-troponin-i", hook="order-sign",

@@ -623,20 +623,30 @@ def test_myalgia_charted_since_the_first_dose_makes_the_unchanged_ck_count(kb, t
     # (code, day, value, unit, upper limit); pembrolizumab from D-60
     (((HS_TNI, -3, 180, "ng/L", 16),), True),  # none resulted before the first dose: new (review)
     (((HS_TNI, -60, 5, "ng/L", 16), (HS_TNI, -3, 180, "ng/L", 16)), True),  # normal on the day of the first dose
-    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)), False),  # 1.07 x its raised baseline
-    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -3, 51, "ng/L", 14)), True),  # 1.21 x
-    (((TROPONIN_T, -300, 0.042, "ng/mL", 0.014), (TROPONIN_T, -3, 45, "ng/L", 14)), False),  # in ng/mL: 1.07 x
+    (((TROPONIN_T, -120, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)), False),  # 1.07 x its raised baseline
+    (((TROPONIN_T, -120, 42, "ng/L", 14), (TROPONIN_T, -3, 51, "ng/L", 14)), True),  # 1.21 x
+    (((TROPONIN_T, -120, 0.042, "ng/mL", 0.014), (TROPONIN_T, -3, 45, "ng/L", 14)), False),  # in ng/mL: 1.07 x
     # fell to normal since the first dose and rose again: risen since, though not above the baseline's 1.2 x
-    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -40, 10, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)),
+    (((TROPONIN_T, -120, 42, "ng/L", 14), (TROPONIN_T, -40, 10, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)),
      True),
     # troponin I is read against its own baseline, not troponin T's
-    (((TROPONIN_T, -300, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14), (HS_TNI, -3, 30, "ng/L", 16)), True),
+    (((TROPONIN_T, -120, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14), (HS_TNI, -3, 30, "ng/L", 16)), True),
+    # review 426: the troponin T baseline is the CK's window, 180 days before the first dose (D-60), no older
+    (((TROPONIN_T, -240, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)), False),
+    (((TROPONIN_T, -241, 42, "ng/L", 14), (TROPONIN_T, -3, 45, "ng/L", 14)), True),
+    # review 426: a troponin I's baseline is in the same window: an old MI's peak sets no troponin I raised since
+    # aside; a level raised on the day of the first dose (kidney disease) and steady since is no rise
+    (((HS_TNI, -900, 5000, "ng/L", 16), (HS_TNI, -3, 180, "ng/L", 16)), True),
+    (((HS_TNI, -900, 2.5, "ng/mL", 0.04), (HS_TNI, -3, 180, "ng/L", 16)), True),
+    (((HS_TNI, -60, 30, "ng/L", 16), (HS_TNI, -3, 34, "ng/L", 16)), False),
+    (((HS_TNI, -60, 30, "ng/L", 16), (HS_TNI, -3, 40, "ng/L", 16)), True),  # 1.33 x
 ])
 def test_a_troponin_new_since_the_first_ici_dose_is_not_set_aside_with_the_ck(kb, today, troponins,
                                                                                reads_as_ici_myositis):
     """Review (regression): the CK set aside as a myositis known before the ICI took a new troponin with it, and R31
     went quiet. A troponin raised since the first dose is evidence of its own unless its last result before that
-    dose was raised too and it has not reached 1.2 x the lowest of its kind from there on."""
+    dose was raised too and it has not reached 1.2 x the lowest of its kind from there on; review 426: only a
+    baseline resulted within the CK's 180-day window counts (an old infarct's peak is none)."""
     chart = _known_myositis_on_pembrolizumab(today, (-3, 480))
     for code, day, value, unit, high in troponins:
         chart.observation(code, day, value=value, unit=unit, high=high)
@@ -647,16 +657,30 @@ def test_a_troponin_new_since_the_first_ici_dose_is_not_set_aside_with_the_ck(kb
         assert reasons[0].endswith(": a new troponin rise, with weakness or myalgia and CK 480 U/L on 2026-11-18 "
                                    "(ULN 200), a CK unchanged since before the ICI")
     else:
-        assert "; no new troponin rise either: troponin T (cardiac) 45 ng/L on 2026-11-18, raised, since the first " \
-               "ICI dose on 2026-09-22 (only 1.1 x " in cohorts.ici_myositis_set_aside(record, context)
+        set_aside = cohorts.ici_myositis_set_aside(record, context)
+        assert "; no new troponin rise either: troponin " in set_aside and ", raised, since the first ICI dose on " \
+            "2026-09-22 (only 1.1 x " in set_aside
 
 
 def test_the_troponin_rise_multiple_is_a_site_parameter(kb, today):
     chart = _known_myositis_on_pembrolizumab(today, (-3, 480))
-    chart.observation(TROPONIN_T, -300, value=42, unit="ng/L", high=14)
+    chart.observation(TROPONIN_T, -120, value=42, unit="ng/L", high=14)
     chart.observation(TROPONIN_T, -3, value=45, unit="ng/L", high=14)
     assert not cohorts.ici_myositis(*record_and_context(kb, chart))
     site = with_params(kb, "ici-myositis", troponin_rise_over_pre_ici_baseline=1.05)
     (reason,) = cohorts.ici_myositis(*record_and_context(site, chart))
-    assert "(1.1 x 42 ng/L on 2026-01-25, the lowest troponin T from the last before that dose on; a new rise is " \
+    assert "(1.1 x 42 ng/L on 2026-07-24, the lowest troponin T from the last before that dose on; a new rise is " \
            "1.05 x): a new troponin rise" in reason
+
+
+def test_the_troponin_t_baseline_window_is_the_cks_site_parameter(kb, today):
+    """Review 426: a site that narrows the CK's pre-ICI baseline window narrows troponin T's with it: troponin T 42
+    ng/L 60 days before the first dose is no baseline at 30 days, and 45 ng/L since is a new rise (the CK's own
+    baseline, 20 days before, still holds)."""
+    chart = _known_myositis_on_pembrolizumab(today, (-3, 480), before=(-80, 470))
+    chart.observation(TROPONIN_T, -120, value=42, unit="ng/L", high=14)
+    chart.observation(TROPONIN_T, -3, value=45, unit="ng/L", high=14)
+    assert not cohorts.ici_myositis(*record_and_context(kb, chart))
+    site = with_params(kb, "ici-myositis", ck_baseline_max_days_before_ici=30)
+    (reason,) = cohorts.ici_myositis(*record_and_context(site, chart))
+    assert "(no troponin T resulted in the 30 days before it): a new troponin rise" in reason

@@ -410,13 +410,19 @@ def pre_ici_ck(record: PatientRecord, context: HookContext) -> PreIciCk | None:
     if first is None:
         return None
     thresholds = context.thresholds.of_rule(ICI_MYOSITIS)
-    earliest = first - timedelta(days=int(thresholds["ck_baseline_max_days_before_ici"]))
+    earliest = first - timedelta(days=_pre_ici_baseline_days(context))
     points = ck.series(record, context)
     before = [p for p in points if earliest <= p.day <= first]
     if not before or before[-1].above(before[-1].uln) is not True:
         return None
     return PreIciCk(first, before[-1], tuple(p for p in points if p.day > first),
                     float(thresholds["ck_rise_over_pre_ici_baseline"]))
+
+
+def _pre_ici_baseline_days(context: HookContext) -> int:
+    """How long before the first ICI dose a result can still be its baseline (R31's
+    ``ck_baseline_max_days_before_ici``): the CK's and troponin T's alike."""
+    return int(context.thresholds.of_rule(ICI_MYOSITIS)["ck_baseline_max_days_before_ici"])
 
 
 def myositis_before_ici(record: PatientRecord, context: HookContext) -> list[str]:
@@ -506,26 +512,34 @@ def troponin_raised(observation: Observation, context: HookContext) -> bool | No
 TROPONINS = (("troponin_i", "troponin I"), ("troponin_t", "troponin T"))  # (group, name): I first, the heart's own
 
 
-def troponin_before_ici(record: PatientRecord, group: str) -> Observation | None:
-    """The troponin of ``group`` (troponin_i or troponin_t) last resulted on or before the first ICI dose (pre-dose
-    labs are drawn on its day): its own pre-ICI baseline. None with no ICI dose or none resulted by then."""
+def troponin_before_ici(record: PatientRecord, context: HookContext, group: str) -> Observation | None:
+    """The troponin of ``group`` (troponin_i, troponin_t) last resulted on or before the first ICI dose (pre-dose labs
+    are drawn on its day), at most R31's ``ck_baseline_max_days_before_ici`` before it, as the CK's baseline: troponin
+    marks a current injury, so an older result (an old infarct's peak) is no baseline, while a recent raised one is
+    the patient's level before the ICI (regenerating muscle of a known myositis for troponin T; chronic kidney disease
+    or heart failure for either). None with no ICI dose or none resulted in that window."""
     first = first_ici_dose(record)
-    return next((o for o in reversed(record.observations_in(group)) if first is not None and o.when is not None
-                 and o.when <= first and antibodies.held(o)), None)
+    if first is None:
+        return None
+    earliest = first - timedelta(days=_pre_ici_baseline_days(context))
+    return next((o for o in reversed(record.observations_in(group)) if o.when is not None
+                 and earliest <= o.when <= first and antibodies.held(o)), None)
 
 
 @dataclass(frozen=True, slots=True)
 class TroponinSinceIci:
     """A troponin raised after the first ICI dose (``first_dose``): ``result``, named ``name`` (troponin I or T),
-    against its own pre-ICI baseline (``before``, :func:`troponin_before_ici`; None: none resulted by then), which
-    ``before_raised`` says was raised (None: not judged). A myositis known before the ICI can keep troponin T raised
-    (regenerating muscle): a raised baseline makes a raised troponin since no new rise until it reaches ``rise`` x
-    the lowest of its kind from that baseline on (``lowest``, ``times``; ``risen`` None: the values do not settle
-    it, or cannot be compared). Any other is new (:attr:`new`): R31 holds the ICI for any troponin rise."""
+    read against its own pre-ICI baseline (``before``, :func:`troponin_before_ici`, resulted at most
+    ``baseline_days`` before that dose; None: none was), which ``before_raised`` says was raised (None: not judged):
+    a raised baseline (regenerating muscle of a myositis known before the ICI; kidney disease) makes a raised
+    troponin since no new rise until it reaches ``rise`` x the lowest of its kind from that baseline on (``lowest``,
+    ``times``; ``risen`` None: the values do not settle it, or cannot be compared). Any other is new (:attr:`new`):
+    R31 holds the ICI for any troponin rise."""
 
     first_dose: date
     name: str
     result: Observation
+    baseline_days: int
     before: Observation | None
     before_raised: bool | None
     lowest: Observation | None
@@ -538,16 +552,16 @@ class TroponinSinceIci:
 
     @property
     def new(self) -> bool:
-        """Not known to be the raised troponin of a myositis known before the ICI: evidence of its own."""
+        """Not known to be the patient's raised level from before the ICI: evidence of its own."""
         return self.before_raised is not True or self.risen is not False
 
     def describe(self) -> str:
         """'hs-troponin I 180 ng/L on 2026-11-18, raised, since the first ICI dose on 2026-09-22 (no troponin I
-        resulted before it)', or against a raised baseline: '... (only 1.1 x 42 ng/L on 2026-01-25, the lowest
-        troponin T from the last before that dose on; a new rise is 1.2 x)'."""
+        resulted in the 180 days before it)', or against a raised baseline: '... (only 1.1 x 42 ng/L on 2026-07-24,
+        the lowest troponin T from the last before that dose on; a new rise is 1.2 x)'."""
         head = f"{_raised_troponin(self.result)}, since the first ICI dose on {self.first_dose}"
         if self.before is None:
-            return f"{head} (no {self.name} resulted before it)"
+            return f"{head} (no {self.name} resulted in the {self.baseline_days} days before it)"
         if self.before_raised is not True:
             judged = "not raised" if self.before_raised is False else "not judged raised (no range or flag)"
             return f"{head} ({self.name} before it: {self.before.shown_result} on {self.before.when}, {judged})"
@@ -560,7 +574,7 @@ class TroponinSinceIci:
 
 
 def troponins_since_ici(record: PatientRecord, context: HookContext, since: date) -> list[TroponinSinceIci]:
-    """Each troponin raised from ``since`` on and after the first ICI dose, troponin I first, against its own
+    """Each troponin raised from ``since`` on and after the first ICI dose, troponin I first, each against its own
     pre-ICI baseline (:class:`TroponinSinceIci`); none with no ICI dose."""
     first = first_ici_dose(record)
     if first is None:
@@ -568,7 +582,8 @@ def troponins_since_ici(record: PatientRecord, context: HookContext, since: date
     rise = float(context.thresholds.of_rule(ICI_MYOSITIS)["troponin_rise_over_pre_ici_baseline"])
     found = []
     for group, name in TROPONINS:
-        before = troponin_before_ici(record, group)
+        baseline_days = _pre_ici_baseline_days(context)
+        before = troponin_before_ici(record, context, group)
         before_raised = troponin_raised(before, context) if before is not None else None
         after = [o for o in record.observations_in(group, since=first + timedelta(days=1)) if antibodies.held(o)]
         for index, result in enumerate(after):
@@ -576,7 +591,8 @@ def troponins_since_ici(record: PatientRecord, context: HookContext, since: date
                 continue
             lowest, times = (None, None) if before is None or before_raised is not True else \
                 _times_lowest(result, [before, *after[:index]])
-            found.append(TroponinSinceIci(first, name, result, before, before_raised, lowest, times, rise))
+            found.append(TroponinSinceIci(first, name, result, baseline_days, before, before_raised, lowest, times,
+                                          rise))
     return found
 
 
@@ -635,7 +651,8 @@ def _ici_myositis(record: PatientRecord, context: HookContext) -> tuple[list[str
     new_symptom = any(c.start is None or first_dose is None or c.start > first_dose for c in symptoms)
     baseline = pre_ici_ck(record, context) if symptoms and not new_symptom else None
     steady = baseline is not None and baseline.risen is False
-    # the CK set aside is the known myositis's; a troponin is read against its own pre-ICI baseline
+    # the CK set aside is the known myositis's; a troponin T is read against its own pre-ICI baseline, a troponin I
+    # never is
     troponins = troponins_since_ici(record, context, recent) if steady else []
     new_troponin = next((t for t in troponins if t.new), None)
     if symptoms and not steady:

@@ -63,7 +63,8 @@ RULE = Rule(
         # too
         "ck_baseline_max_days_before_ici": Param(180, "days", "A CK known raised as the last one at most this long "
                                                               "before the first ICI dose (or on its day) is the "
-                                                              "pre-ICI baseline of a myositis known before the ICI "
+                                                              "pre-ICI baseline of a myositis known before the ICI; "
+                                                              "so is the troponin T last resulted in that window "
                                                               "[sign-off]."),
         "ck_rise_over_pre_ici_baseline": Param(1.5, "x baseline", "With weakness or myalgia, a CK raised before the "
                                                                   "first ICI dose is ICI-myositis evidence only once a "
@@ -71,17 +72,14 @@ RULE = Rule(
                                                                   "about CK's 95% reference change (within-person CV "
                                                                   "about 19%, Nicholson, J Neurol Sci 1985) [verify] "
                                                                   "[sign-off].", at_least=1),
-        "troponin_rise_over_pre_ici_baseline": Param(1.2, "x baseline", "Beside that CK, a troponin (I or T) raised "
-                                                                        "since the first ICI dose is ICI-myositis "
-                                                                        "evidence of its own unless its last result "
-                                                                        "before that dose was raised too (troponin T "
-                                                                        "from regenerating muscle) and it has not "
-                                                                        "reached this multiple of the lowest of its "
-                                                                        "kind from there on: the Fourth Universal "
-                                                                        "Definition of Myocardial Infarction (2018) "
-                                                                        "reads a change of more than 20% over a "
-                                                                        "raised baseline as a rise [verify] "
-                                                                        "[sign-off].", at_least=1),
+        "troponin_rise_over_pre_ici_baseline": Param(
+            1.2, "x baseline", "Beside that CK, a troponin (I or T) raised since the first ICI dose is ICI-myositis "
+                               "evidence of its own unless its last result in the CK's baseline window before that "
+                               "dose was raised too (regenerating muscle of a known myositis for troponin T; kidney "
+                               "disease or heart failure for either) and it has not reached this multiple of the "
+                               "lowest of its kind from there on: the Fourth Universal Definition of Myocardial "
+                               "Infarction (2018) reads a change of more than 20% over a raised baseline as a rise "
+                               "[verify] [sign-off].", at_least=1),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
     override_family="safety",
@@ -299,9 +297,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             known = _myositis_before_ici(record, context, facts)
             return Quiet(f"no checkpoint-inhibitor myositis read: {set_aside}" + (
                 f"; myositis known before the ICI: {'; '.join(known)}" if known else "") + ". A CK since at the rise "
-                "multiple, a troponin raised since that is new (or at its rise multiple over its own raised pre-ICI "
-                "result), a myositis diagnosed after the first dose, or myasthenic, bulbar or respiratory features or "
-                "myocarditis with a raised CK or troponin would still make it ICI myositis", facts)
+                "multiple, a troponin I raised since, a troponin T raised since that is new (or at its rise multiple "
+                "over its own raised pre-ICI result), a myositis diagnosed after the first dose, or myasthenic, "
+                "bulbar or respiratory features or myocarditis with a raised CK or troponin would still make it ICI "
+                "myositis", facts)
         return Quiet("no checkpoint-inhibitor myositis (ICI context with CK > ULN and weakness/myalgia, a raised CK "
                      "or troponin with myasthenic, ocular, bulbar or respiratory features or myocarditis, or a "
                      "myositis starting after the first ICI dose)", facts)
@@ -403,7 +402,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     plan += by_hand
     if tnt_only:
         # its own pre-ICI baseline, named where it was raised: a myositis known before the ICI may keep it so
-        before = cohorts.troponin_before_ici(record, "troponin_t")
+        before = cohorts.troponin_before_ici(record, context, "troponin_t")
         raised_before = before is not None and cohorts.troponin_raised(before, context)
         plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle" + (f" (it was raised before the first ICI dose too: "

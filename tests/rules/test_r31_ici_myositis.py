@@ -34,6 +34,7 @@ RULE = "ici-myositis"
 HOLD = "Hold: cancel this ICI dose and put pembrolizumab on hold on the chart"
 GRADE = "CTCAE grade (myositis)"
 TNT = (LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma")
+TNI = (LOINC, "10839-9", "Troponin I.cardiac [Mass/volume] in Serum or Plasma")
 
 
 def _card(kb, chart, today, hook="patient-view"):
@@ -1072,7 +1073,7 @@ def test_a_known_imnm_whose_ck_has_risen_since_the_ici_names_both_and_the_baseli
     assert ("- CK: 800 U/L on 2026-11-18 (ULN 200) = 4.0 x ULN; 470 U/L on 2026-07-24 (ULN 200) before the first ICI "
             "dose on 2026-09-22; 800 U/L on 2026-11-18 is 1.7 x 470 U/L on 2026-07-24, the lowest from the baseline "
             "on (a new rise is 1.5 x)") in card["detail"]
-    assert ("it was raised before the first ICI dose too: troponin T (cardiac) 42 ng/L (ULN 14 ng/L) on 2026-01-25, "
+    assert ("it was raised before the first ICI dose too: troponin T (cardiac) 42 ng/L (ULN 14 ng/L) on 2026-07-24, "
             "raised") in card["detail"]
     assert explanation["facts"]["myositis_before_ici"].startswith("Autoimmune necrotizing myopathy")
 
@@ -1097,19 +1098,50 @@ def test_a_new_troponin_i_in_a_known_imnm_whose_ck_has_not_risen_stops_the_ici(k
                                     "permanently stop the ICI")
     assert explanation["facts"]["ici_myositis"] == (
         "troponin I (cardiac) high-sensitivity 180 ng/L on 2026-11-18, raised, since the first ICI dose on "
-        "2026-09-22 (no troponin I resulted before it): a new troponin rise, with weakness or myalgia and CK 480 U/L "
-        "on 2026-11-18 (ULN 200), a CK unchanged since before the ICI")
+        "2026-09-22 (no troponin I resulted in the 180 days before it): a new troponin "
+        "rise, with weakness or myalgia and CK 480 U/L on 2026-11-18 (ULN 200), a CK unchanged since before the ICI")
     stop = card["suggestions"][0]
     assert stop["isRecommended"] is True and stop["label"].startswith("Permanently stop")
     if hook == "order-sign":
         assert "MedicationRequest/next-pembro" in deleted(stop)
 
 
+@pytest.mark.parametrize(("code", "value", "unit", "high"), [(HS_TNI, 5000, "ng/L", 16), (TNI, 2.5, "ng/mL", 0.04)],
+                         ids=["hs-troponin-i-ng/L", "conventional-troponin-i-ng/mL"])
+def test_a_new_troponin_i_after_an_old_mi_is_not_set_aside_by_the_old_peak(kb, today, code, value, unit, high):
+    """Review 426: a troponin I from an old myocardial infarction (D-900, before pembrolizumab) was read as the new
+    hs-troponin I's pre-ICI baseline: 180 ng/L (ULN 16) now was 'only 0.0 x 5000 ng/L' and R31 went quiet. Troponin I
+    does not come from regenerating muscle: any raised since the first dose is new, and the heart is involved."""
+    chart = known_imnm_on_pembrolizumab(today, hs_troponin_i=180)
+    chart.observation(code, -900, value=value, unit=unit, high=high)
+    card, explanation = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
+    assert card["summary"].endswith("(ungraded, heart involved): hold and permanently stop the ICI")
+    assert explanation["facts"]["myocardial_involvement"] == ("troponin I (cardiac) high-sensitivity 180 ng/L (ULN 16 "
+                                                              "ng/L) on 2026-11-18, raised")
+    assert "no troponin I resulted in the 180 days before it" in explanation["facts"]["ici_myositis"]
+
+
+def test_a_troponin_t_baseline_older_than_the_ck_window_sets_no_new_rise_aside(kb, today):
+    """Review 426: the troponin T baseline of a myositis known before the ICI is the last one at most 180 days before
+    the first dose, as the CK's; one 240 days before it (D-300) is no baseline, and troponin T 45 ng/L now is a rise
+    to check (troponin I asked for, the ICI held)."""
+    chart = known_imnm_on_pembrolizumab(today).without_observations(TNT[1])
+    chart.observation(TNT, -300, value=42, unit="ng/L", high=14)
+    chart.observation(TNT, -3, value=45, unit="ng/L", high=14)
+    card, explanation = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
+    assert explanation["facts"]["troponin_t_only_raised"] is True
+    assert ("troponin T (cardiac) 45 ng/L on 2026-11-18, raised, since the first ICI dose on 2026-09-22 (no troponin "
+            "T resulted in the 180 days before it): a new troponin rise") in explanation["facts"]["ici_myositis"]
+    assert "it was raised before the first ICI dose too" not in card["detail"]
+
+
 def test_the_set_aside_names_the_troponin_t_it_reads_as_the_known_myositis(kb, today):
     """Troponin T 42 -> 45 ng/L since before pembrolizumab is no new rise (1.1 x, below 1.2 x): said, not dropped."""
     quiet = explained(run(kb, known_imnm_on_pembrolizumab(today).request("patient-view"), today), RULE)
     assert ("; no new troponin rise either: troponin T (cardiac) 45 ng/L on 2026-11-18, raised, since the first ICI "
-            "dose on 2026-09-22 (only 1.1 x 42 ng/L on 2026-01-25, the lowest troponin T from the last before that "
+            "dose on 2026-09-22 (only 1.1 x 42 ng/L on 2026-07-24, the lowest troponin T from the last before that "
             "dose on; a new rise is 1.2 x)") in quiet["reason"]
 
 
