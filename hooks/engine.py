@@ -32,7 +32,6 @@ from hooks.record import (
     read_order,
 )
 from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet, Rule
-from hooks.suppression import suppressed
 
 log = logging.getLogger(__name__)
 
@@ -135,21 +134,17 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     result = Evaluation()
     record, hook_context = prepare(knowledge, hook, context, data, today=today, zone=zone, unavailable=unavailable,
                                    strict=strict, warnings=result.warnings)
-    try:
-        held = suppressed(record, hook_context)
-        held_notes = suppression.notes(record, hook_context)  # said after the chart's data-quality notes
-    except Exception:  # a defect in the hierarchy must not take the call down; showing every card is the safe side
-        log.exception("suppression hierarchy failed")
+    hierarchy = suppression.applied(record, hook_context)  # its notes are said after the chart's data-quality notes
+    if hierarchy.failed:
         result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
                                "is shown.")
-        held, held_notes = {}, []
     fired: list[_FiredRule] = []
     for loaded in knowledge.rules_for(hook):
         rule = loaded.rule
         entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
         missing = [key for key in rule.needs if key in record.unavailable]
-        if rule.id in held:
-            entry.update(status="suppressed", reason=held[rule.id])
+        if (why_held := suppression.held_back(record, hook_context, rule.id)) is not None:
+            entry.update(status="suppressed", reason=why_held)
         elif missing:
             entry.update(status="not-evaluable", reason=f"prefetch data unavailable: {', '.join(missing)}")
         else:
@@ -191,7 +186,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
             log.exception("data-quality note %s.%s failed", notes.__module__, notes.__qualname__)
             result.warnings.append(f"The data-quality notes of {notes.__module__.rpartition('.')[2]} could not be "
                                    "made (internal error logged).")
-    result.warnings.extend(held_notes)
+    result.warnings.extend(hierarchy.notes)
     return result
 
 

@@ -6,12 +6,15 @@ contradictory advice (e.g. "add methotrexate" to a patient with necrotizing fasc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from hooks.context import HookContext
 from hooks.definitions import cohorts
 from hooks.record import PatientRecord, per_record
+
+log = logging.getLogger(__name__)
 
 IMNM_TREATMENT = frozenset({
     "imnm-add-steroid-sparing-by-month-1", "hmgcr-add-ivig-inadequate-response",
@@ -74,10 +77,18 @@ GATES: tuple[Gate, ...] = (
 )
 
 
-@per_record
-def suppressed(record: PatientRecord, context: HookContext) -> dict[str, str]:
-    """Rule id -> why it is suppressed, for every gate whose context is present (worked out once per call: the
-    engine and R22 both ask; callers only read it)."""
+@dataclass(frozen=True, slots=True)
+class Hierarchy:
+    """The hierarchy as applied in one call: rule id -> why it is held back, and the notes that say so. ``failed``:
+    it could not be worked out, and nothing is held back (showing every card is the safe side)."""
+
+    held: Mapping[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    failed: bool = False
+
+
+def _held(record: PatientRecord, context: HookContext) -> dict[str, str]:
+    """Rule id -> why it is suppressed, for every gate whose context is present."""
     out: dict[str, str] = {}
     for gate in GATES:
         reasons = gate.reasons(record, context)
@@ -87,11 +98,33 @@ def suppressed(record: PatientRecord, context: HookContext) -> dict[str, str]:
     return out
 
 
+@per_record
+def applied(record: PatientRecord, context: HookContext) -> Hierarchy:
+    """The hierarchy for this call, worked out once (the engine, R22 and the definitions that read another rule's
+    decision all ask), so that all of them hold back the same rules, also when a gate fails."""
+    try:
+        return Hierarchy(_held(record, context), notes(record, context))
+    except Exception:  # a defect in the hierarchy must not take the call down, nor any rule that asks of it
+        log.exception("suppression hierarchy failed")
+        return Hierarchy(failed=True)
+
+
+def suppressed(record: PatientRecord, context: HookContext) -> Mapping[str, str]:
+    """Rule id -> why it is suppressed in this call (:func:`applied`; callers only read it)."""
+    return applied(record, context).held
+
+
+def held_back(record: PatientRecord, context: HookContext, rule_id: str) -> str | None:
+    """Why the hierarchy holds back the rule in this call, or None when the engine evaluates it (also when the
+    hierarchy failed: every card is then shown)."""
+    return suppressed(record, context).get(rule_id)
+
+
 def engine_runs(record: PatientRecord, context: HookContext, rule_id: str, hooks: Iterable[str],
                 needs: Iterable[str]) -> bool:
     """Whether the engine evaluates the rule in this call, as ``engine.evaluate`` decides it: the hook is one it
-    listens to, no gate holds it (:func:`suppressed`), and none of the prefetch it needs is unavailable. A definition
+    listens to, no gate holds it (:func:`held_back`), and none of the prefetch it needs is unavailable. A definition
     that tells one rule whether another's card is in this response asks this before that rule's own decision (a
     non-critical card snoozed after the rules run is not known here)."""
-    return (context.hook in hooks and rule_id not in suppressed(record, context)
+    return (context.hook in hooks and held_back(record, context, rule_id) is None
             and not any(key in record.unavailable for key in needs))

@@ -164,14 +164,19 @@ def test_the_snooze_look_up_is_asked_only_about_cards_it_could_hold_back(kb, tod
     assert all(c["indicator"] == "critical" for c in result.cards)
 
 
+def _defect(*_: object) -> list[str]:
+    raise ZeroDivisionError
+
+
+# A gate that fails whenever it is asked (a defect in the hierarchy)
+FAILING_GATE = suppression.Gate("defect", frozenset({R05}), _defect)
+
+
 def test_a_defect_in_a_rule_or_in_the_hierarchy_takes_nothing_else_down(kb, today, monkeypatch):
     """One failing rule is named in the warnings and the others still run; a failing hierarchy shows every card."""
-    def defect(*_: object) -> None:
-        raise ZeroDivisionError
-
     request = fhir_fixtures.get("r14-fires-patient-view-active-statin").request(today)
-    rules = tuple(replace(r, evaluate=defect) if r.rule.id == "imnm-ck-monitoring-due" else r for r in kb.rules)
-    monkeypatch.setattr(engine, "suppressed", defect)
+    rules = tuple(replace(r, evaluate=_defect) if r.rule.id == "imnm-ck-monitoring-due" else r for r in kb.rules)
+    monkeypatch.setattr(suppression, "GATES", (*suppression.GATES, FAILING_GATE))
     result = run(replace(kb, rules=rules), request, today)
     assert "statin-contraindicated-anti-hmgcr" in fired(result)
     assert any("R22 imnm-ck-monitoring-due could not be evaluated" in w for w in result.warnings)
@@ -214,24 +219,54 @@ def test_an_nsti_marker_that_cannot_be_read_never_holds_back_r19s_critical_card(
 # --- whether another rule's card is in this response (suppression.engine_runs) ----------------------------------
 
 
-@pytest.mark.parametrize("unavailable", [(), ("procedures",), ("medications",)])
-def test_engine_runs_says_of_every_rule_what_the_engine_does(kb, today, unavailable):
+def _engine_runs_agrees(kb, today, name: str, unavailable: tuple[str, ...] = ()) -> list[dict]:
+    """Asserts that engine_runs says 'evaluated' of every rule exactly where the engine evaluates it (its hook, not
+    suppressed, its prefetch there) in the fixture ``name`` and that no rule failed; the engine's explanation."""
+    request = fhir_fixtures.get(name).request(today)
+    explanation = run(kb, request, today, unavailable=unavailable).explanation
+    entries = {e["rule"]: e for e in explanation}
+    record, context = engine.prepare(kb, request["hook"], request["context"], request["prefetch"], today=today,
+                                     unavailable=unavailable)
+    for rule in (loaded.rule for loaded in kb.rules):
+        entry = entries.get(rule.id)
+        evaluated = entry is not None and entry["status"] != "suppressed" and not str(
+            entry.get("reason")).startswith("prefetch data unavailable")
+        assert suppression.engine_runs(record, context, rule.id, rule.hooks, rule.needs) is evaluated, (
+            name, unavailable, rule.id)
+    assert not [e["rule"] for e in explanation if e["status"] == "error"], (name, unavailable)
+    return explanation
+
+
+# Each fixture is run once, under one of these in turn: the prefetch a rule needs there or missing, the hierarchy
+# working or failing
+VARIANTS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    ((), False), (("procedures",), False), (("medications",), False), ((), True))
+
+
+def test_engine_runs_says_of_every_rule_what_the_engine_does(kb, today, monkeypatch):
     """The definitions that read another rule's decision (steroid_sparing.on_card, ibm.advised_to_stop,
     severe_disease.card_shows, cardiac_screen.tests_offered) each copied the engine's gating, and advised_to_stop
-    left out the gates (review 425 #4). Asked of every rule in every fixture, with prefetch missing or not, the one
-    helper they share says 'evaluated' exactly where the engine evaluates the rule: its hook, not suppressed, its
-    prefetch there."""
-    for name, fixture in sorted(fhir_fixtures.all_fixtures().items()):
-        request = fixture.request(today)
-        entries = {e["rule"]: e for e in run(kb, request, today, unavailable=unavailable).explanation}
-        record, context = engine.prepare(kb, request["hook"], request["context"], request["prefetch"], today=today,
-                                         unavailable=unavailable)
-        for rule in (loaded.rule for loaded in kb.rules):
-            entry = entries.get(rule.id)
-            evaluated = entry is not None and entry["status"] != "suppressed" and not str(
-                entry.get("reason")).startswith("prefetch data unavailable")
-            assert suppression.engine_runs(record, context, rule.id, rule.hooks, rule.needs) is evaluated, (
-                name, rule.id)
+    left out the gates (review 425 #4). Asked of every rule in every fixture, with prefetch missing or not and the
+    hierarchy failing or not, the one helper they share says 'evaluated' exactly where the engine evaluates the
+    rule."""
+    for i, name in enumerate(sorted(fhir_fixtures.all_fixtures())):
+        unavailable, failing = VARIANTS[i % len(VARIANTS)]
+        with monkeypatch.context() as patch:
+            if failing:
+                patch.setattr(suppression, "GATES", (*suppression.GATES, FAILING_GATE))
+            _engine_runs_agrees(kb, today, name, unavailable)
+
+
+@pytest.mark.parametrize("name", [
+    "r04-fires-both-positive", "r15-fires-re-treated-flare-never-settled", "r21-fires-at-exactly-2x-nadir",
+    "r22-fires-early-phase-ck-31-days"])
+def test_a_failing_hierarchy_holds_back_no_card_for_the_engine_nor_for_the_rules_that_ask(kb, today, monkeypatch,
+                                                                                           name):
+    """Review 427 #2: the engine showed every card when a gate failed, but engine_runs (and R22) asked the
+    hierarchy again, so the failure was raised inside R04, R15, R20, R21, R22 and R24, which ended as 'error'."""
+    monkeypatch.setattr(suppression, "GATES", (*suppression.GATES, FAILING_GATE))
+    explanation = _engine_runs_agrees(kb, today, name)
+    assert "suppressed" not in {e["status"] for e in explanation}
 
 
 @pytest.mark.parametrize("definition", [steroid_sparing, ibm, severe_disease, cardiac_screen])
