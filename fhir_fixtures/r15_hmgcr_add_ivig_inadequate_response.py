@@ -7,7 +7,7 @@ from typing import Any
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import NEVER_SETTLED, re_treated_flare_chart
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import NEVER_HALVED, NEVER_SETTLED, re_treated_flare_chart
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import RULE as RELAPSE
 
 RULE = "hmgcr-add-ivig-inadequate-response"
@@ -180,3 +180,13 @@ def never_responded_rising(today: date) -> dict[str, Any]:
          fires={RULE}, quiet={RELAPSE})
 def re_treated_flare_never_settled(today: date) -> dict[str, Any]:
     return re_treated_flare_chart(today, 1500, NEVER_SETTLED, anti_hmgcr="positive", ivig=False).request("patient-view")
+
+
+@fixture("r15-fires-re-treated-flare-never-halved", hook="patient-view",
+         story="Anti-HMGCR, remission at 150 U/L; a flare to 5,200 re-treated for five months stayed at 3,600, 3,000 "
+               "and 2,800 (never down by half) before the taper, then 3,000: a flare that has not responded, judged "
+               "against its own course, not a relapse 20x the remission's 150. IVIG is pre-selected; no relapse card "
+               "(1.1x this flare's nadir).",
+         fires={RULE}, quiet={RELAPSE})
+def re_treated_flare_never_halved(today: date) -> dict[str, Any]:
+    return re_treated_flare_chart(today, 3000, NEVER_HALVED, anti_hmgcr="positive", ivig=False).request("patient-view")

@@ -475,6 +475,7 @@ def fires_ici_myositis_card_first(today: date) -> dict[str, Any]:
 MMF = (RXNORM, "200060", "mycophenolate mofetil 500 MG Oral Tablet")
 # review 424 item 2: the CKs after a re-treated flare that came down from 5,200 only to 900 (never below 3 x ULN)
 NEVER_SETTLED = (1200, 1000, 900)
+NEVER_HALVED = (3600, 3000, 2800)  # review 426 item 3: still above 3 x ULN five months after the flare's peak
 
 
 def re_treated_flare_chart(today: date, latest_ck: float, after_flare: tuple[float, float, float] = (1200, 250, 300),
@@ -528,7 +529,8 @@ TOXIC_LIVER_DISEASE = (ICD10, "K71.9", "Toxic liver disease, unspecified")
 
 def methotrexate_stopped_chart(today: date, status_reason: object = HEPATOTOXICITY) -> Chart:
     """Anti-HMGCR IMNM on prednisone 10 mg for 6 months; methotrexate 20 mg weekly stopped on D-45 with
-    ``status_reason`` (ALT 210 U/L and toxic liver disease on D-50); CK nadir 300 (D-100), 1,500 on D-3."""
+    ``status_reason`` (None: none given; ALT 210 U/L and toxic liver disease on D-50); CK nadir 300 (D-100), 1,500 on
+    D-3."""
     chart = Chart(today, age=60, sex="male").condition(IMNM_SNOMED, onset=-500)
     chart.antibody("anti_hmgcr", "positive", day=-490).antibody("anti_srp", "negative", day=-490)
     chart.ck(8000, day=-495).ck(1200, day=-300).ck(300, day=-100).ck(350, day=-60).ck(1500, day=-3)
@@ -538,7 +540,8 @@ def methotrexate_stopped_chart(today: date, status_reason: object = HEPATOTOXICI
     chart.medication(PREDNISONE_5, 10, "mg", start=-180)
     stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-470, end=-45, period=1, period_unit="wk",
                                        status="stopped")
-    chart.resources["medications"].append({**stopped, "statusReason": status_reason})
+    chart.resources["medications"].append(stopped if status_reason is None else {**stopped,
+                                                                                  "statusReason": status_reason})
     return chart
 
 
@@ -548,3 +551,11 @@ def methotrexate_stopped_chart(today: date, status_reason: object = HEPATOTOXICI
                "restoring it.", fires={RULE})
 def fires_methotrexate_stopped_for_hepatotoxicity(today: date) -> dict[str, Any]:
     return methotrexate_stopped_chart(today).request("patient-view")
+
+
+@fixture("r21-fires-methotrexate-stopped-no-reason-restored-unless-toxicity", hook="patient-view",
+         story="Methotrexate stopped with no reason on the order (ALT 210 and toxic liver disease on the chart), CK "
+               "300 -> 1,500 since: the plan restores it unless it was stopped for toxicity, which the chart does not "
+               "say.", fires={RULE})
+def fires_methotrexate_stopped_no_reason(today: date) -> dict[str, Any]:
+    return methotrexate_stopped_chart(today, None).request("patient-view")

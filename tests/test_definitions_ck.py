@@ -301,6 +301,35 @@ def test_a_re_treated_flare_that_never_settled_is_its_own_nadir_and_no_response(
     assert found is not None and found.span == ck.Span(250, 250)
 
 
+def test_a_flare_still_above_3x_uln_when_a_response_was_due_is_its_own_course(kb, today):
+    """Review 426 item 3 (n1): remission at 150; a flare to 5,200 (D-205) re-treated stayed at 3,600, 3,000 and 2,800
+    for five months (never down by half) before a taper on D-40, then 3,000. The nadir was the remission's 150 and the
+    CK "had responded": 20x nadir, a relapse. It is a flare that did not respond: judged against its own course."""
+    t_tx = today - timedelta(days=730)
+
+    def series(after_flare):
+        chart = Chart(today).ck(11000, day=-736).ck(900, day=-650).ck(150, day=-500).ck(180, day=-300)
+        chart.ck(5200, day=-205)
+        for value, day in zip(after_flare, (-150, -90, -45), strict=True):
+            chart.ck(value, day=day)
+        return chart, ck.series(*record_and_context(kb, chart.ck(3000, day=-5)))
+
+    chart, points = series((3600, 3000, 2800))
+    taper_began = today - timedelta(days=40)
+    assert str(ck.nadir(points, t_tx, taper_began)) == f"2,800 U/L on {chart.at(-45)} (ULN 200)"
+    assert ck.responded(points, t_tx, taper_began) is None
+    # a response was not yet due before the taper (it began 7 weeks after the peak): the rise being judged
+    early_taper = today - timedelta(days=157)
+    assert ck.nadir(points, t_tx, early_taper).span == ck.Span(150, 150)
+    assert ck.responded(points, t_tx, early_taper) is not None
+    # fell by half (5,200 -> 2,400 -> 1,800, never below 3 x ULN), or responded (-> 350): unchanged
+    _, points = series((2400, 2000, 1800))
+    assert ck.nadir(points, t_tx, taper_began).span == ck.Span(1800, 1800)
+    assert ck.responded(points, t_tx, taper_began) is None
+    _, points = series((2000, 400, 350))
+    assert ck.responded(points, t_tx, taper_began).span == ck.Span(350, 350)
+
+
 def test_a_flares_response_is_judged_from_the_flare_not_the_pre_treatment_peak(kb, today):
     """A flare's nadir is judged against the flare it came down from: with no CK before T_tx (no pre-treatment peak)
     a flare settled at 250 could not be told to have responded."""

@@ -1340,6 +1340,15 @@ def test_a_statin_is_a_cause_to_rule_out_unless_statins_are_contraindicated(toda
     ([{"text": "pancytopenia"}], "pancytopenia"),  # a MedicationStatement lists its reasons
     ({"text": "Drug intolerance (nausea)"}, "Drug intolerance (nausea)"),
     ({"text": "In remission, no adverse effects"}, None),  # named only to rule it out
+    # review 426 item 2: a toxicity named, not only the words 'adverse', 'intolerance' or 'toxic'
+    ({"text": "MTX pneumonitis"}, "MTX pneumonitis"),
+    ({"text": "Raised LFTs"}, "Raised LFTs"),
+    ({"text": "Elevated liver enzymes"}, "Elevated liver enzymes"),
+    ({"text": "Transaminases elevated"}, "Transaminases elevated"),
+    ({"text": "Mouth ulcers"}, "Mouth ulcers"),
+    ({"text": "Thrombocytopenias"}, "Thrombocytopenias"),
+    ({"text": "LFTs not raised; patient preference"}, None),
+    ({"text": "In remission: no mouth ulcers or cytopenias"}, None),
     ({"text": "Patient preference"}, None),
     ({"coding": "not a list"}, None),  # malformed: no reason, and the order keeps its checks
     ("hepatotoxicity", None),
@@ -1352,3 +1361,17 @@ def test_a_stop_for_an_adverse_reaction_is_read_from_the_status_reason(today, st
     chart.resources["medications"].append({**stopped, "statusReason": status_reason})
     (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
     assert step.stop and step.adverse_reaction == read
+
+
+@pytest.mark.parametrize(("status_reason", "unexplained"), [
+    (None, True), ({"coding": "not a list"}, True), ({"text": "In remission"}, False), ({"text": "Raised LFTs"}, False),
+])
+def test_a_stop_with_no_reason_on_the_chart_is_unexplained(today, status_reason, unexplained):
+    """Review 426 item 2: with no statusReason R21 cannot tell a stop for toxicity from one in remission."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
+    stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-200, end=-20, status="stopped", period=1,
+                                       period_unit="wk")
+    chart.resources["medications"].append(stopped if status_reason is None else {**stopped,
+                                                                                  "statusReason": status_reason})
+    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    assert step.unexplained is unexplained

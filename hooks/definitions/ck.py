@@ -251,45 +251,87 @@ def peak(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
     return _extreme([p for p in points if first <= p.day <= last], highest=True)
 
 
+# How long after a flare's peak the CK, re-treated with the treatment in full (before any taper began), should have
+# fallen by half: a CK still above 3 x ULN this long after the peak is a flare that has not responded, judged against
+# its own course, not against the remission's nadir before it (so that a rise on a later taper is not called a
+# relapse "from" a nadir the flare never came back to). CK falls within weeks of effective re-induction, well before
+# strength recovers; 8 weeks is a conservative wait [sign-off] [verify].
+FLARE_RESPONSE_DUE_DAYS = 56
+
+
 class _Course(NamedTuple):
     """The CKs of the nadir window that belong to the current course of treatment, and the CK it is a response
     from: since ``top``, the newest CK above 3 x ULN from which the CK then fell by half (a flare re-treated within
-    the episode, settled or not, or the first course on its way down); the whole window when it never did (``top``
-    None: the first course, judged from the pre-treatment peak)."""
+    the episode, settled or not, or the first course on its way down), or the peak of a flare that never did though
+    a response was due (:func:`_unanswered_flare`), whichever is newer; the whole window when neither is found
+    (``top`` None: the first course, judged from the pre-treatment peak)."""
 
     top: CkPoint | None
     window: list[CkPoint]
 
 
-def _course(points: list[CkPoint], t_tx: date) -> _Course | None:
+def _course(points: list[CkPoint], t_tx: date, taper_began: date | None = None) -> _Course | None:
     """The current course (:class:`_Course`) of the nadir window, T_tx + 14 d to (date of the latest CK - 14 d);
-    None with no CK."""
+    None with no CK. ``taper_began``: the first step of the taper in progress, if any (:func:`_unanswered_flare`)."""
     last = latest(points)
     if last is None:
         return None
     first, until = t_tx + timedelta(days=14), last.day - timedelta(days=14)
     window = [p for p in points if first <= p.day <= until]
+    tops = [i for i in (_came_down_top(window), _unanswered_flare(window, taper_began)) if i is not None]
+    if not tops:
+        return _Course(None, window)
+    top = max(tops)
+    return _Course(window[top], window[top + 1:])
+
+
+def _came_down_top(window: list[CkPoint]) -> int | None:
+    """The index of the newest CK of ``window`` above 3 x ULN from which a later one fell by half."""
     # newest first, with the lowest later CK (the lower its most, the larger the fall it shows), so that each CK is
     # looked at once, however long the series
     lowest: CkPoint | None = None
     for index in reversed(range(len(window))):
         top = window[index]
         if lowest is not None and top.above(3 * top.uln) is True and _fell_by_half(top, lowest):
-            return _Course(top, window[index + 1:])
+            return index
         if lowest is None or top.span.most < lowest.span.most:
             lowest = top
-    return _Course(None, window)
+    return None
 
 
-def nadir(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
+def _unanswered_flare(window: list[CkPoint], taper_began: date | None) -> int | None:
+    """The index of the peak of the newest flare of ``window`` that a response was due from and did not come: CKs
+    above 3 x ULN in a row, after one known not above it (a flare, not the first course, which is judged from the
+    pre-treatment peak), one of them still above 3 x ULN FLARE_RESPONSE_DUE_DAYS or more after the flare's highest
+    and before ``taper_began`` (a CK high on a taper may be a relapse of the taper; before it, the treatment in full
+    has had its time). Where it fell by half from its peak, :func:`_came_down_top` finds the same course."""
+    found = None
+    run: list[int] = []  # the CKs above 3 x ULN in a row up to the one being read
+    for index, point in enumerate(window):
+        if point.above(3 * point.uln) is not True:
+            run = []
+            continue
+        if not run and (index == 0 or window[index - 1].above(3 * window[index - 1].uln) is not False):
+            continue  # not after a CK known not above 3 x ULN: no flare
+        run.append(index)
+        peak_at = max(run, key=lambda i: window[i].span.most)  # the first of equals
+        due = window[peak_at].day + timedelta(days=FLARE_RESPONSE_DUE_DAYS)
+        if due <= point.day and (taper_began is None or point.day < taper_began):
+            found = peak_at
+    return found
+
+
+def nadir(points: list[CkPoint], t_tx: date, taper_began: date | None = None) -> CkExtreme | None:
     """Lowest CK from T_tx + 14 d to (date of the latest CK - 14 d), in the current course (:func:`_course`): after
     the newest CK of that window above 3 x ULN from which the CK then fell by half. A flare re-treated within the
     episode (a relapse with no drug-free gap keeps T_tx) that settled at 250 U/L is judged against 250, not against
     the 150 of the remission before it; one that came down from 5,200 only to 900 (never below 3 x ULN) against 900
     [sign-off]. A flare still rising, or not yet down by half, is the rise being judged: the nadir is the one before
-    it. A '<200' beside a 180 may be the lower, so the nadir is from 0 to 180, and a ratio to it never claims more
-    than the bounds allow."""
-    course = _course(points, t_tx)
+    it, unless a response from it was due and did not come (still above 3 x ULN FLARE_RESPONSE_DUE_DAYS after its
+    peak, before ``taper_began``, the taper in progress's first step): it is then judged against its own course
+    (5,200 to 2,800 for months is no response, not a relapse from the remission's 150). A '<200' beside a 180 may be
+    the lower, so the nadir is from 0 to 180, and a ratio to it never claims more than the bounds allow."""
+    course = _course(points, t_tx, taper_began)
     return None if course is None else _extreme(course.window, highest=False)
 
 
@@ -305,14 +347,14 @@ def _came_down_from(top: CkPoint, point: CkPoint) -> bool:
     return point.above(3 * point.uln) is False and _fell_by_half(top, point)
 
 
-def responded(points: list[CkPoint], t_tx: date) -> CkExtreme | None:
+def responded(points: list[CkPoint], t_tx: date, taper_began: date | None = None) -> CkExtreme | None:
     """The nadir CK (:func:`nadir`) when the response at it was adequate: judged in the current course, from the
     flare's CK it came down from (:func:`_came_down_from`), or, in the first course, as :func:`inadequate_response`
     judges it from the pre-treatment peak (read as if the nadir were the latest CK). The CK did respond to the
     treatment, whatever it has done since: a CK above 3 x ULN now is then a rise from a response, not a treatment
     that failed. None when it was not adequate (a re-treated flare that never came below 3 x ULN), when that cannot
-    be told (a bound, no peak), or with no nadir."""
-    course = _course(points, t_tx)
+    be told (a bound, no peak), or with no nadir. ``taper_began`` as :func:`nadir` takes it."""
+    course = _course(points, t_tx, taper_began)
     low = None if course is None else _extreme(course.window, highest=False)
     if course is None or low is None:
         return None

@@ -107,7 +107,7 @@ def inadequate_response(record: PatientRecord, context: HookContext, points: lis
     if not inadequate:
         return Quiet(f"adequate CK response: {why}", facts)
     relapse = taper.chart_relapse(record, context)  # R21's patient-view verdict, read once for every row
-    found = Response(why, ck.responded(points, t_tx) if t_tx is not None else None,
+    found = Response(why, ck.responded(points, t_tx, taper.taper_began(relapse.taper)) if t_tx is not None else None,
                      relapse if relapse.possible else None)
     facts.update(responded_to_nadir=str(found.responded) if found.responded else None,
                  possible_relapse=relapse.reason if found.rising else None)

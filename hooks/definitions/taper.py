@@ -43,7 +43,7 @@ from hooks.definitions.dose_basis import draft_span, draft_start
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight, why_not_current
-from hooks.record import Malformed, MedicationOrder, PatientRecord, Quantity, per_record, read_concept
+from hooks.record import Concept, Malformed, MedicationOrder, PatientRecord, Quantity, per_record, read_concept
 from hooks.units import convert
 from hooks.valuesets import ValueSets
 
@@ -64,7 +64,8 @@ class TaperStep:
     (an order that ended before its end date), ``day`` is the latest it can have been, and is said so. ``agent``:
     what it lowers (GLUCOCORTICOID, or a steroid-sparing group); ``stop``: it stops it, nothing of it given after.
     ``adverse_reaction``: why it was stopped or lowered, where the chart says it was for harm
-    (:func:`stopped_for_adverse_reaction`): not a dose to go back to."""
+    (:func:`stopped_for_adverse_reaction`): not a dose to go back to. ``unexplained``: an order stopped or lowered
+    with no reason on the chart (no statusReason): it may have been for harm, which the chart does not say."""
 
     day: date
     what: str
@@ -72,6 +73,7 @@ class TaperStep:
     agent: str | None = None
     stop: bool = False
     adverse_reaction: str | None = None
+    unexplained: bool = False
 
     def __str__(self) -> str:
         when = f"by {self.day.isoformat()} at the latest" if self.at_the_latest else f"on {self.day.isoformat()}"
@@ -289,15 +291,26 @@ _HARM_CODES = {(_STATUS_REASON, "sintol"): "suspected intolerance", (_STATUS_REA
                ("http://snomed.info/sct", "62014003"): "adverse reaction to drug",
                ("http://snomed.info/sct", "59037007"): "drug intolerance",
                ("http://snomed.info/sct", "416098002"): "drug allergy"}
-_HARM_WORDS = re.compile(r"\b(?:adverse|side[- ]effects?|intoleran\w*|allerg\w*|\w*toxic\w*|\w*cytopenia|"
-                         r"neutropenia|leu[ck]openia|transaminitis)\b")
+# Words that state harm done by the drug: an adverse reaction or intolerance in general, or a toxicity that stops or
+# lowers a steroid-sparing agent (pneumonitis, raised liver enzymes, mucositis, cytopenias, pancreatitis, renal
+# injury); a negation ('no adverse effects', 'LFTs not raised') is not read as one (negation.states)
+_LIVER_TESTS = r"(?:lfts?|liver (?:enzymes?|function(?: tests?)?|tests?)|transaminases?|alt|ast|ggt)"
+_RAISED = r"(?:raised|elevated|high|increased|rising|abnormal|deranged)"
+_HARM_WORDS = re.compile(
+    r"\b(?:adverse|side[- ]effects?|intoleran\w*|allerg\w*|\w*toxic\w*|"
+    r"pneumonitis|alveolitis|"  # methotrexate lung
+    rf"{_RAISED}\s+(?:\w+\s+)?{_LIVER_TESTS}|{_LIVER_TESTS}\s+(?:(?:was|were|is|are)\s+)?{_RAISED}|transaminitis|"
+    r"(?:drug[- ]induced\s+)?(?:liver|hepatic)\s+(?:injury|damage|failure)|dili|"
+    r"(?:mouth|oral)\s+ulcers?|(?:mouth|oral)\s+ulceration|mucositis|stomatitis|"
+    r"\w*cytopenias?|neutropenias?|leu[ck]openias?|agranulocytosis|an(?:a)?emia|(?:bone\s+)?marrow\s+suppression|"
+    r"myelosuppression|pancreatitis|(?:acute\s+)?kidney\s+injury|aki)\b")
 
 
-def stopped_for_adverse_reaction(order: MedicationOrder, sets: ValueSets) -> str | None:
-    """Why ``order`` was stopped, where its statusReason says it was for an adverse reaction or intolerance ('Stopped:
-    methotrexate hepatotoxicity'), by code or in words that state it (not 'no adverse effects'); None otherwise.
-    Read leniently: a malformed reason is no reason, and costs the order none of its checks."""
+def _status_reasons(order: MedicationOrder, sets: ValueSets) -> list[Concept]:
+    """The statusReasons of ``order`` that read and say something (a code or words). Read leniently: a malformed
+    reason is no reason, and costs the order none of its checks."""
     raw = order.raw.get("statusReason")
+    reasons = []
     for given in raw if isinstance(raw, list) else [raw]:  # a MedicationStatement lists its reasons
         if not isinstance(given, dict):
             continue
@@ -305,12 +318,34 @@ def stopped_for_adverse_reaction(order: MedicationOrder, sets: ValueSets) -> str
             reason = read_concept(given, "statusReason", sets, by_name=False)
         except Malformed:
             continue
+        if reason.text or reason.codings:
+            reasons.append(reason)
+    return reasons
+
+
+def stopped_for_adverse_reaction(order: MedicationOrder, sets: ValueSets) -> str | None:
+    """Why ``order`` was stopped, where its statusReason says it was for an adverse reaction, intolerance or toxicity
+    ('Stopped: methotrexate hepatotoxicity', 'MTX pneumonitis', 'Raised LFTs'), by code or in words that state it
+    (not 'no adverse effects'); None otherwise."""
+    return _harm_named(_status_reasons(order, sets))
+
+
+def _harm_named(reasons: Iterable[Concept]) -> str | None:
+    for reason in reasons:
         coded = next((name for c in reason.codings if (name := _HARM_CODES.get((c.system or "", c.code or "")))),
                      None)
         named = reason.text or next((c.display for c in reason.codings if c.display), None)
         if coded or (named and negation.states(reason.words(), _HARM_WORDS)):
             return named or coded
     return None
+
+
+def _stopped_step(order: MedicationOrder, sets: ValueSets, day: date, what: str, agent: str, *, stop: bool = False,
+                  at_the_latest: bool = False) -> TaperStep:
+    """The TaperStep of ``order`` stopped or lowered on ``day``: why, where its statusReason says it was for harm
+    (:func:`stopped_for_adverse_reaction`), or that it gives no reason at all."""
+    reasons = _status_reasons(order, sets)
+    return TaperStep(day, what, at_the_latest, agent, stop, _harm_named(reasons), unexplained=not reasons)
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
@@ -382,11 +417,9 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                            or any(starts[i] <= reach[position].planned for i in waiting))
             if given_later:
                 continue
-            harm = stopped_for_adverse_reaction(order, context.valuesets)
-            steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
-                                   at_the_latest=True, agent=group, stop=True, adverse_reaction=harm) if unknown_day
-                         else TaperStep(end, f"{group} stopped ({order.label})", agent=group, stop=True,
-                                        adverse_reaction=harm))
+            how = f"; {ended_early_how(order)}" if unknown_day else ""
+            steps.append(_stopped_step(order, context.valuesets, end, f"{group} stopped ({order.label}{how})", group,
+                                       stop=True, at_the_latest=unknown_day))
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
@@ -406,9 +439,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 reduced = "to be reduced" if to_come else "reduced"
                 # the order lowered from says why it was changed
-                steps.append(TaperStep(following.start, f"{group} {reduced} {_from_to(group, old, new)}",
-                                       agent=group,
-                                       adverse_reaction=stopped_for_adverse_reaction(previous, context.valuesets)))
+                steps.append(_stopped_step(previous, context.valuesets, following.start,
+                                           f"{group} {reduced} {_from_to(group, old, new)}", group))
     return sorted(steps, key=lambda s: s.day)
 
 
@@ -1157,6 +1189,12 @@ def chart_relapse(record: PatientRecord, context: HookContext) -> RelapseCheck:
     return possible_relapse(record, context, taper=steps, unread=() if steps else doses_not_read(record, context))
 
 
+def taper_began(steps: Sequence[TaperStep]) -> date | None:
+    """The day of the first of ``steps``: before it the treatment was given in full (ck.nadir asks when a flare had
+    had its time to respond)."""
+    return min((step.day for step in steps), default=None)
+
+
 def _judge_ck(record: PatientRecord, context: HookContext, check: RelapseCheck) -> None:
     """The CK part of :func:`possible_relapse`, filled into ``check``."""
     nadir_multiple = float(context.definition("relapse_nadir_multiple"))
@@ -1174,7 +1212,7 @@ def _judge_ck(record: PatientRecord, context: HookContext, check: RelapseCheck) 
     if start is None:
         check.missing = "no treatment start (T_tx) to anchor the nadir CK"
         return
-    check.nadir = ck.nadir(points, start[0])
+    check.nadir = ck.nadir(points, start[0], taper_began(check.taper))
     if check.nadir is None:
         check.missing = (f"no nadir CK: no CK between T_tx + 14 d ({(start[0] + timedelta(days=14)).isoformat()})"
                          f" and 14 d before the latest CK")

@@ -222,13 +222,20 @@ def _restoring(steps: Sequence[TaperStep], drafted: Sequence[TaperStep], today: 
     out, methotrexate lowered or stopped), named, since restoring it may be what the relapse needs; the
     glucocorticoid is not named where only a steroid-sparing agent was reduced. A drafted or planned reduction is held,
     not restored. An agent stopped or lowered for an adverse reaction or intolerance (taper.TaperStep.adverse_reaction:
-    hepatotoxicity) is not restored: ``not_restored`` says why, and that another agent is needed in its place."""
+    hepatotoxicity) is not restored: ``not_restored`` says why, and that another agent is needed in its place. One
+    stopped or lowered with no reason on the chart (taper.TaperStep.unexplained) may have been for toxicity, which
+    cannot be told: it is restored unless it was."""
     done = [step for step in steps if step.day <= today and step not in drafted]
     sparing = [step for step in done if step.agent != taper.GLUCOCORTICOID]
     harmful = [step for step in sparing if step.adverse_reaction]
     restorable = [step for step in sparing if not step.adverse_reaction]
-    said = ([f"restore the steroid-sparing treatment that was reduced ({'; '.join(str(s) for s in restorable)})"]
-            if restorable else [])
+    unexplained = [step for step in restorable if step.unexplained]
+    unless = ("" if not unexplained else
+              " unless it was stopped or lowered for toxicity (the chart gives no reason)" if len(restorable) == 1 else
+              f" unless one was stopped or lowered for toxicity (the chart gives no reason for "
+              f"{', '.join(dict.fromkeys(str(step.agent) for step in unexplained))})")
+    said = ([f"restore the steroid-sparing treatment that was reduced ({'; '.join(str(s) for s in restorable)})"
+             f"{unless}"] if restorable else [])
     if len(sparing) < len(done) or not sparing:
         said.append("go back to the last effective glucocorticoid dose")
     not_restored = "".join(f" **{str(step)[:1].upper()}{str(step)[1:]} for an adverse reaction or intolerance "
@@ -236,7 +243,7 @@ def _restoring(steps: Sequence[TaperStep], drafted: Sequence[TaperStep], today: 
                            + ("do not restart it; another steroid-sparing agent is needed in its place.**" if step.stop
                               else "do not go back to the earlier dose; another steroid-sparing agent is needed "
                                    "instead.**") for step in harmful)
-    restore = f"{', '.join(said)}{',' if len(said) > 1 else ''} and\n" if said else ""
+    restore = f"{', '.join(said)}{',' if len(said) > 1 or unless else ''} and\n" if said else ""
     return {"restore": restore, "not_restored": not_restored}
 
 

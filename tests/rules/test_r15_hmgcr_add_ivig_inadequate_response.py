@@ -418,3 +418,17 @@ def test_a_re_treated_flare_that_never_settled_is_no_response_and_ivig_is_pre_se
     facts = explained(result, RULE)["facts"]
     assert facts["responded_to_nadir"] is None and facts["possible_relapse"] is None
     assert explained(result, RELAPSE)["reason"].startswith("latest CK 1,500 U/L is below 2 x the nadir 900 U/L on")
+
+
+def test_a_re_treated_flare_that_never_fell_by_half_is_no_response_and_ivig_is_pre_selected(kb, today):
+    """Review 426 item 3 (n1): remission at 150, a flare to 5,200 re-treated stayed at 3,600, 3,000 and 2,800 for
+    five months, then 3,000 after a taper. R15 said "The CK had responded: it came down to 150 ... not a failure to
+    respond" and pre-selected no IVIG; R21 called it "20.0x nadir of 150"."""
+    result = run(kb, fhir_fixtures.get("r15-fires-re-treated-flare-never-halved").request(today), today)
+    cards = fired(result)
+    card = cards[RULE]
+    assert RELAPSE not in cards
+    assert "CK has not responded: latest CK 3,000 U/L on" in card["detail"] and "had responded" not in card["detail"]
+    assert card["suggestions"][0]["isRecommended"] and _ivig_orders(card)
+    assert explained(result, RULE)["facts"]["responded_to_nadir"] is None
+    assert explained(result, RELAPSE)["reason"].startswith("latest CK 3,000 U/L is below 2 x the nadir 2,800 U/L on")

@@ -803,6 +803,24 @@ def test_a_drug_stopped_for_an_adverse_reaction_is_not_what_the_plan_restores(kb
     assert "adverse reaction or intolerance" not in card["detail"]
 
 
+@pytest.mark.parametrize("reason", ["MTX pneumonitis", "Raised LFTs", "Elevated liver enzymes", "Mouth ulcers"])
+def test_a_drug_stopped_for_a_named_toxicity_is_not_what_the_plan_restores(kb, today, reason):
+    """Review 426 item 2 (t2): a statusReason naming the toxicity, not the word 'toxic', got "restore"."""
+    card, _ = _result(kb, methotrexate_stopped_chart(today, {"text": reason}))
+    assert "restore the steroid-sparing treatment" not in card["detail"]
+    assert f"for an adverse reaction or intolerance ({reason}): do not restart it" in card["detail"]
+
+
+def test_a_drug_stopped_with_no_reason_is_restored_unless_it_was_for_toxicity(kb, today):
+    """Review 426 item 2 (t2 none): no statusReason (ALT 210, toxic liver disease on the chart) got an unconditional
+    "restore": the chart does not say whether it was stopped for toxicity, so the plan says so."""
+    card = fired(run(kb, fhir_fixtures.get("r21-fires-methotrexate-stopped-no-reason-restored-unless-toxicity")
+                     .request(today), today))[RULE]
+    assert ("restore the steroid-sparing treatment that was reduced (methotrexate stopped (methotrexate 2.5 MG Oral "
+            f"Tablet) on {today - timedelta(days=45)}) unless it was stopped or lowered for toxicity (the chart gives "
+            "no reason), and\nescalate by subtype") in card["detail"]
+
+
 def test_a_dose_lowered_for_intolerance_is_not_raised_again(kb, today):
     """Methotrexate lowered from 20 to 10 mg weekly, the 20 mg order stopped for suspected intolerance (coded only)."""
     chart = tapering_chart(today)
