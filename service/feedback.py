@@ -97,14 +97,15 @@ def read_items(document: Mapping[str, Any]) -> list[FeedbackItem]:
     return items
 
 
-# The override reason codes the cards offer: the only caller-chosen text a metric label may carry (a label per
-# free-text code would grow /metrics, which is unauthenticated, without bound).
 def _our_reason(item: FeedbackItem) -> str | None:
     """The override reason code, when it is one of this service's (the cards' own system, or none named)."""
     return item.override_code if item.override_system in (None, OVERRIDE_SYSTEM) else None
 
 
 def _reason_label(item: FeedbackItem) -> str:
+    """The metric label of an override reason: a code the cards offer, else 'other'. They are the only caller-chosen
+    text a label may carry (a label per free-text code would grow /metrics, which is unauthenticated, without
+    bound)."""
     if item.override_code is None:
         return "none"
     return reason if (reason := _our_reason(item)) in OVERRIDE_REASON_CODES else "other"
