@@ -209,8 +209,9 @@ class _FiredRule:
 
 
 def _build_cards(result: Evaluation, fired: list[_FiredRule], record: PatientRecord, context: HookContext) -> None:
-    """The cards of the rules that fired, with the suggestions another card's advice rules out taken away
-    (hooks.reconcile); their explanation names the card and what was not offered."""
+    """The cards of the rules that fired, with the suggestions another card's advice rules out taken away and the
+    tests another card orders left to it (hooks.reconcile); their explanation names the card and what was not
+    offered."""
     if not fired:
         return
     try:

@@ -211,9 +211,8 @@ def _without_repeated_tests(rules: Sequence[Rule], reconciled: list[Reconciled])
     # by card: the copies taken off it, by id of their action, each with the copy kept for it
     removed: dict[int, dict[int, tuple[_Test, _Test]]] = {}
     notes: dict[int, list[str]] = {}  # by id of a kept copy's action: the notes of the copies it stands for
-    kept_ids = {id(keeper.action) for keeper in keepers}
-    for test in tests:
-        if test.tests_only and id(test.action) not in kept_ids and (kept := _kept_for(test, keepers)):
+    for test in tests:  # a keeper has none kept for it (:func:`_keepers`)
+        if test.tests_only and (kept := _kept_for(test, keepers)):
             removed.setdefault(test.card, {})[id(test.action)] = (test, kept)
             notes.setdefault(id(kept.action), []).extend(
                 f"{rules[test.card].code}: {text}" for text in _notes(test.action) if text not in _notes(kept.action))

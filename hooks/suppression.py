@@ -109,15 +109,10 @@ def applied(record: PatientRecord, context: HookContext) -> Hierarchy:
         return Hierarchy(failed=True)
 
 
-def suppressed(record: PatientRecord, context: HookContext) -> Mapping[str, str]:
-    """Rule id -> why it is suppressed in this call (:func:`applied`; callers only read it)."""
-    return applied(record, context).held
-
-
 def held_back(record: PatientRecord, context: HookContext, rule_id: str) -> str | None:
-    """Why the hierarchy holds back the rule in this call, or None when the engine evaluates it (also when the
-    hierarchy failed: every card is then shown)."""
-    return suppressed(record, context).get(rule_id)
+    """Why the hierarchy holds back the rule in this call, or None when no gate holds it (also when the hierarchy
+    failed: every card is then shown)."""
+    return applied(record, context).held.get(rule_id)
 
 
 def engine_runs(record: PatientRecord, context: HookContext, rule_id: str, hooks: Iterable[str],

@@ -16,7 +16,7 @@ from hooks.definitions.treatment_duration import ivig_immunizations, ivig_in_use
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import SEED_000, SEED_003, SEED_004
-from hooks.suppression import suppressed
+from hooks.suppression import held_back
 
 RULE = Rule(
     id="imnm-ck-monitoring-due",
@@ -77,8 +77,7 @@ def _rows_waiting(record: PatientRecord, context: HookContext) -> list[tuple[CkR
     waiting = awaiting_ck(record, context, context.ck_rows)
     if not waiting:
         return []
-    held = suppressed(record, context)
-    return [(row, limit) for row, limit in waiting if row.rule.id not in held]
+    return [(row, limit) for row, limit in waiting if held_back(record, context, row.rule.id) is None]
 
 
 AgeGroups = list[tuple[float, list[CkRow]]]
