@@ -580,9 +580,9 @@ def troponins_since_ici(record: PatientRecord, context: HookContext, since: date
     if first is None:
         return []
     rise = float(context.thresholds.of_rule(ICI_MYOSITIS)["troponin_rise_over_pre_ici_baseline"])
+    baseline_days = _pre_ici_baseline_days(context)
     found = []
     for group, name in TROPONINS:
-        baseline_days = _pre_ici_baseline_days(context)
         before = troponin_before_ici(record, context, group)
         before_raised = troponin_raised(before, context) if before is not None else None
         after = [o for o in record.observations_in(group, since=first + timedelta(days=1)) if antibodies.held(o)]

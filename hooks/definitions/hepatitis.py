@@ -28,7 +28,7 @@ as a warning, while R10 and R16 count that DNA as follow-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
@@ -58,8 +58,6 @@ class PositiveMarker:
     shown_by: str  # 'Hepatitis B virus core Ab positive on 2025-03-02, then negative on 2026-05-01'
     problem_list_entry: str | None = None  # 'Chronic type B viral hepatitis, onset 2018-08-14' (no test result)
     cleared: bool = False  # a later result reads negative, or the problem-list entry is no longer active
-    # the positive result (none for an entry on the problem list): when it was drawn, not what the card states
-    result: Observation | None = field(default=None, compare=False)
 
     @property
     def stated(self) -> str:
@@ -91,7 +89,7 @@ def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMar
     cleared = last < len(found) - 1  # results are oldest first: a later one reads negative
     if cleared and (later := found[-1][0].when) is not None:
         shown += f", then negative on {later.isoformat()}"
-    return PositiveMarker(kind, shown, cleared=cleared, result=positive)
+    return PositiveMarker(kind, shown, cleared=cleared)
 
 
 def _listed(condition: Condition) -> PositiveMarker:

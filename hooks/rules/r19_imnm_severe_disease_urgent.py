@@ -229,12 +229,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if antibodies.serology(record).srp == "positive":
         gaps = hepatitis.screen_gaps(record, context)
         facts["hbv_screen_missing"] = "; ".join(gap.found for gap in gaps) or None
-        facts.update(hepatitis.follow_up_facts(record, context),
-                     anti_hbc_after_ivig=hepatitis.passive_anti_hbc(record, context))
+        passive = hepatitis.passive_anti_hbc(record, context)
+        facts.update(hepatitis.follow_up_facts(record, context), anti_hbc_after_ivig=passive)
         hbv_screen = [gap.test.action(context, priority="urgent", note=HBV_SCREEN_NOTE)
                       for gap in gaps if not gap.awaited]
         hbv_follow_up = _hbv_follow_up(record, context)
-        srp = " **Anti-SRP positive: give rituximab early**" + _after_hbv_screen(record, context, gaps,
+        srp = " **Anti-SRP positive: give rituximab early**" + _after_hbv_screen(record, context, gaps, passive,
                                                                                  bool(hbv_follow_up))
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
@@ -299,12 +299,13 @@ def _hbv_follow_up(record: PatientRecord, context: HookContext) -> list[Action]:
 
 
 def _after_hbv_screen(record: PatientRecord, context: HookContext, gaps: tuple[hepatitis.ScreenGap, ...],
-                      uncovered: bool) -> str:
+                      passive: str | None, uncovered: bool) -> str:
     """When rituximab can follow, by hepatitis B as R26 will read it when rituximab is signed: the screen on file; a
     positive marker and what it asks for first (HBV DNA, hepatology and antiviral prophylaxis, unless an antiviral
-    covers from today: ``uncovered``), with why an anti-HBc drawn after IVIG may be the IVIG's; what of the screen is
-    missing, with the tests this card orders (drawn before IVIG, which can make them read positive) and those
-    awaited. The urgent treatment does not wait for any of it: only rituximab does."""
+    covers from today: ``uncovered``), with why an anti-HBc drawn after IVIG may be the IVIG's (``passive``,
+    :func:`hepatitis.passive_anti_hbc`); what of the screen is missing, with the tests this card orders (drawn before
+    IVIG, which can make them read positive) and those awaited. The urgent treatment does not wait for any of it: only
+    rituximab does."""
     markers = hepatitis.hbv_markers(record)
     if not gaps and not markers:
         return " (after HBV screening, see R26)."
@@ -312,7 +313,7 @@ def _after_hbv_screen(record: PatientRecord, context: HookContext, gaps: tuple[h
     if markers:
         said.append(f"**hepatitis B marker positive: {'; '.join(marker.stated for marker in markers)}.** "
                     f"{hepatitis.before_anti_cd20(context, hepatitis.follow_up(record, context))}.")
-        if passive := hepatitis.passive_anti_hbc(record, context):
+        if passive:
             said.append(passive)
     if gaps:
         ordered = [gap.marker for gap in gaps if not gap.awaited]

@@ -663,6 +663,19 @@ def _codes(suggestion):
             if a.get("resource", {}).get("resourceType") == "ServiceRequest"]
 
 
+def _assert_prophylaxis_offered(card, dna_day):
+    """HBV DNA '<20 IU/mL' on ``dna_day`` named with no antiviral, and the card's three suggestions: baseline labs
+    with no second HBV DNA, hepatology and entecavir (recommended), and the hold, which is returned."""
+    assert (f"Hepatitis B DNA <20 IU/mL on {dna_day}: no replicating virus now, but no antiviral (entecavir or "
+            "tenofovir) is active or ordered.") in _flat(card)
+    labs, antiviral, hold = card["suggestions"]
+    assert labs["label"] == "Order baseline labs" and "42595-9" not in _codes(labs)
+    assert antiviral["isRecommended"] and [a["description"] for a in antiviral["actions"]] == [
+        "Hepatology referral", "Entecavir 0.5 mg PO daily (per hepatology)"]
+    assert hold["label"] == "Cancel rituximab Injectable Product until antiviral prophylaxis is in place"
+    return hold
+
+
 def test_hbsag_positive_with_hbv_dna_below_quantification_still_needs_an_antiviral(kb, today):
     """Review: HBsAg positive with HBV DNA '<20 IU/mL' and no antiviral was quiet ("HBV DNA not detectable or an
     antiviral plan on file"). HBsAg-positive disease has a high reactivation risk under anti-CD20 therapy whatever the
@@ -674,15 +687,9 @@ def test_hbsag_positive_with_hbv_dna_below_quantification_still_needs_an_antivir
                                f"whatever the HBV DNA (<20 IU/mL on {at(-20)})")
     assert _flat(card).startswith("**HBsAg-positive hepatitis B: antiviral prophylaxis is needed before rituximab "
                                   "Injectable Product, whatever the HBV DNA.** HBsAg positive (")
-    assert (f"Hepatitis B DNA <20 IU/mL on {at(-20)}: no replicating virus now, but no antiviral (entecavir or "
-            "tenofovir) is active or ordered.") in _flat(card)
+    _assert_prophylaxis_offered(card, at(-20))
     assert "an undetectable viral load does not replace prophylaxis" in _flat(card)
     assert "Check HBV DNA" not in _flat(card) and "No HBV DNA result" not in _flat(card)
-    labs, antiviral, hold = card["suggestions"]
-    assert labs["label"] == "Order baseline labs" and "42595-9" not in _codes(labs)
-    assert antiviral["isRecommended"] and [a["description"] for a in antiviral["actions"]] == [
-        "Hepatology referral", "Entecavir 0.5 mg PO daily (per hepatology)"]
-    assert hold["label"] == "Cancel rituximab Injectable Product until antiviral prophylaxis is in place"
     assert entry["facts"]["positive_without_dna_or_antiviral"] is True
     assert entry["facts"]["antiviral_needed_whatever_dna"].startswith("HBsAg positive (")
 
@@ -753,16 +760,9 @@ def test_anti_hbc_with_hbv_dna_below_quantification_gets_a_warning_for_prophylax
                                f"DNA monitoring alone (<20 IU/mL on {at(-20)})")
     assert _flat(card).startswith("**Positive hepatitis B marker: antiviral prophylaxis is advised before rituximab "
                                   "Injectable Product, not HBV DNA monitoring alone.** anti-HBc positive (")
-    assert (f"Hepatitis B DNA <20 IU/mL on {at(-20)}: no replicating virus now, but no antiviral (entecavir or "
-            "tenofovir) is active or ordered.") in _flat(card)
     assert ("give antiviral prophylaxis (entecavir 0.5 mg daily, or tenofovir) from before the first dose until at "
             "least 12-18 months after the last") in _flat(card)
-    labs, antiviral, hold = card["suggestions"]
-    assert labs["label"] == "Order baseline labs" and "42595-9" not in _codes(labs)
-    assert antiviral["isRecommended"] and [a["description"] for a in antiviral["actions"]] == [
-        "Hepatology referral", "Entecavir 0.5 mg PO daily (per hepatology)"]
-    assert hold["label"] == "Cancel rituximab Injectable Product until antiviral prophylaxis is in place"
-    assert not hold["isRecommended"]
+    assert not _assert_prophylaxis_offered(card, at(-20))["isRecommended"]
     assert entry["facts"]["positive_without_dna_or_antiviral"] is False  # the spec's trigger: R10/R16 read it so
     assert entry["facts"]["hbv_dna_without_prophylaxis"] == f"Hepatitis B DNA <20 IU/mL on {at(-20)}"
 
