@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -1332,6 +1332,16 @@ def test_a_statin_is_a_cause_to_rule_out_unless_statins_are_contraindicated(toda
     assert check.statins == [] and any("atorvastatin" in caveat for caveat in check.caveats)
 
 
+def _methotrexate_stop(today: date, reason: dict[str, object]) -> taper.TaperStep:
+    """The one taper step of weekly methotrexate stopped on D-20, its order carrying ``reason`` (its statusReason)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
+    stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-200, end=-20, status="stopped", period=1,
+                                       period_unit="wk")
+    chart.resources["medications"].append({**stopped, **reason})
+    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    return step
+
+
 @pytest.mark.parametrize(("status_reason", "read"), [
     ({"coding": [{"system": "http://snomed.info/sct", "code": "281647001", "display": "Adverse reaction"}],
       "text": "Stopped: methotrexate hepatotoxicity"}, "Stopped: methotrexate hepatotoxicity"),
@@ -1355,11 +1365,7 @@ def test_a_statin_is_a_cause_to_rule_out_unless_statins_are_contraindicated(toda
 ])
 def test_a_stop_for_an_adverse_reaction_is_read_from_the_status_reason(today, status_reason, read):
     """Review 424 item 4: R21 advised restoring methotrexate stopped for hepatotoxicity; the step carries why."""
-    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
-    stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-200, end=-20, status="stopped", period=1,
-                                       period_unit="wk")
-    chart.resources["medications"].append({**stopped, "statusReason": status_reason})
-    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    step = _methotrexate_stop(today, {"statusReason": status_reason})
     assert step.stop and step.adverse_reaction == read
 
 
@@ -1368,10 +1374,5 @@ def test_a_stop_for_an_adverse_reaction_is_read_from_the_status_reason(today, st
 ])
 def test_a_stop_with_no_reason_on_the_chart_is_unexplained(today, status_reason, unexplained):
     """Review 426 item 2: with no statusReason R21 cannot tell a stop for toxicity from one in remission."""
-    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
-    stopped = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=-200, end=-20, status="stopped", period=1,
-                                       period_unit="wk")
-    chart.resources["medications"].append(stopped if status_reason is None else {**stopped,
-                                                                                  "statusReason": status_reason})
-    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    step = _methotrexate_stop(today, {} if status_reason is None else {"statusReason": status_reason})
     assert step.unexplained is unexplained

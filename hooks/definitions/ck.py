@@ -270,7 +270,7 @@ class _Course(NamedTuple):
     window: list[CkPoint]
 
 
-def _course(points: list[CkPoint], t_tx: date, taper_began: date | None = None) -> _Course | None:
+def _course(points: list[CkPoint], t_tx: date, taper_began: date | None) -> _Course | None:
     """The current course (:class:`_Course`) of the nadir window, T_tx + 14 d to (date of the latest CK - 14 d);
     None with no CK. ``taper_began``: the first step of the taper in progress, if any (:func:`_unanswered_flare`)."""
     last = latest(points)
@@ -306,15 +306,18 @@ def _unanswered_flare(window: list[CkPoint], taper_began: date | None) -> int | 
     and before ``taper_began`` (a CK high on a taper may be a relapse of the taper; before it, the treatment in full
     has had its time). Where it fell by half from its peak, :func:`_came_down_top` finds the same course."""
     found = None
-    run: list[int] = []  # the CKs above 3 x ULN in a row up to the one being read
+    # the highest (the first of equals) of the CKs above 3 x ULN in a row up to the one being read; None out of a flare
+    peak_at: int | None = None
     for index, point in enumerate(window):
         if point.above(3 * point.uln) is not True:
-            run = []
+            peak_at = None
             continue
-        if not run and (index == 0 or window[index - 1].above(3 * window[index - 1].uln) is not False):
-            continue  # not after a CK known not above 3 x ULN: no flare
-        run.append(index)
-        peak_at = max(run, key=lambda i: window[i].span.most)  # the first of equals
+        if peak_at is None:
+            if index == 0 or window[index - 1].above(3 * window[index - 1].uln) is not False:
+                continue  # not after a CK known not above 3 x ULN: no flare
+            peak_at = index
+        elif point.span.most > window[peak_at].span.most:
+            peak_at = index
         due = window[peak_at].day + timedelta(days=FLARE_RESPONSE_DUE_DAYS)
         if due <= point.day and (taper_began is None or point.day < taper_began):
             found = peak_at

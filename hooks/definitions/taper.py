@@ -63,9 +63,9 @@ class TaperStep:
     """One dose reduction or stop, with the day it took effect; ``at_the_latest``: the chart does not give that day
     (an order that ended before its end date), ``day`` is the latest it can have been, and is said so. ``agent``:
     what it lowers (GLUCOCORTICOID, or a steroid-sparing group); ``stop``: it stops it, nothing of it given after.
-    ``adverse_reaction``: why it was stopped or lowered, where the chart says it was for harm
-    (:func:`stopped_for_adverse_reaction`): not a dose to go back to. ``unexplained``: an order stopped or lowered
-    with no reason on the chart (no statusReason): it may have been for harm, which the chart does not say."""
+    ``adverse_reaction``: why it was stopped or lowered, where the chart says it was for harm (:func:`_harm_named`):
+    not a dose to go back to. ``unexplained``: an order stopped or lowered with no reason on the chart (no
+    statusReason): it may have been for harm, which the chart does not say."""
 
     day: date
     what: str
@@ -323,14 +323,10 @@ def _status_reasons(order: MedicationOrder, sets: ValueSets) -> list[Concept]:
     return reasons
 
 
-def stopped_for_adverse_reaction(order: MedicationOrder, sets: ValueSets) -> str | None:
-    """Why ``order`` was stopped, where its statusReason says it was for an adverse reaction, intolerance or toxicity
-    ('Stopped: methotrexate hepatotoxicity', 'MTX pneumonitis', 'Raised LFTs'), by code or in words that state it
-    (not 'no adverse effects'); None otherwise."""
-    return _harm_named(_status_reasons(order, sets))
-
-
 def _harm_named(reasons: Iterable[Concept]) -> str | None:
+    """Why an order was stopped, where one of its statusReasons (:func:`_status_reasons`) says it was for an adverse
+    reaction, intolerance or toxicity ('Stopped: methotrexate hepatotoxicity', 'MTX pneumonitis', 'Raised LFTs'), by
+    code or in words that state it (not 'no adverse effects'); None otherwise."""
     for reason in reasons:
         coded = next((name for c in reason.codings if (name := _HARM_CODES.get((c.system or "", c.code or "")))),
                      None)
@@ -343,7 +339,7 @@ def _harm_named(reasons: Iterable[Concept]) -> str | None:
 def _stopped_step(order: MedicationOrder, sets: ValueSets, day: date, what: str, agent: str, *, stop: bool = False,
                   at_the_latest: bool = False) -> TaperStep:
     """The TaperStep of ``order`` stopped or lowered on ``day``: why, where its statusReason says it was for harm
-    (:func:`stopped_for_adverse_reaction`), or that it gives no reason at all."""
+    (:func:`_harm_named`), or that it gives no reason at all."""
     reasons = _status_reasons(order, sets)
     return TaperStep(day, what, at_the_latest, agent, stop, _harm_named(reasons), unexplained=not reasons)
 
